@@ -1,0 +1,82 @@
+# The two commands a newcomer needs: `make run` and `make test`. See README.md.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.8
+PORT ?= 8000
+# PostgreSQL and Redis used by `make test` when they are reachable (required when PSG_REQUIRE_ALL=1).
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/psg
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+export DJANGO_SETTINGS_MODULE ?= psg.settings.dev
+
+.PHONY: help install browser setup run test lint test-sqlite test-postgres audit bench clean
+
+help:
+	@echo "make run   - install, set up a local site with the seed content and serve it on :$(PORT)"
+	@echo "make test  - install, lint, check migrations and settings, run the whole test suite"
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed (found $$($(PY) --version))."; exit 1; }
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	@$(UV) sync --frozen --quiet
+	@touch $@
+
+install: $(VENV)/.installed
+
+# Debian's Chromium for the browser tests, installed when missing and the user may install packages.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null && command -v apt-get >/dev/null; then \
+		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "NOTE: /usr/bin/chromium is missing and cannot be installed here: browser tests will not run."; \
+	fi
+
+# Migrate, collect static files, import the seed content, make sure a local admin exists.
+setup: install
+	@mkdir -p var
+	@$(PY) manage.py migrate --noinput -v0
+	@$(PY) manage.py collectstatic --noinput -v0
+	@$(PY) manage.py import_legacy
+	@$(PY) manage.py ensure_local_admin
+
+run: setup
+	@echo "Serving the site at http://127.0.0.1:$(PORT)/ (admin at /admin/). Ctrl-C stops it."
+	@$(PY) manage.py run_site --port $(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=psg.settings.test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=psg.settings.production SECRET_KEY=check-deploy-$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM-long-enough-key \
+		ALLOWED_HOSTS=www.example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+test-sqlite: install browser
+	@echo "== Test suite on SQLite (with browser journeys)"
+	@DJANGO_SETTINGS_MODULE=psg.settings.test DATABASE_URL= $(PY) -m pytest
+
+test-postgres: install
+	@if $(PY) -m psg.probe postgres "$(TEST_POSTGRES_URL)"; then \
+		echo "== Test suite on PostgreSQL ($(TEST_POSTGRES_URL)) with the Redis cache"; \
+		redis=""; if $(PY) -m psg.probe redis "$(TEST_REDIS_URL)"; then redis="$(TEST_REDIS_URL)"; \
+		elif [ "$$PSG_REQUIRE_ALL" = 1 ]; then echo "Redis is required (PSG_REQUIRE_ALL=1) but $(TEST_REDIS_URL) is not reachable."; exit 1; \
+		else echo "NOT RUN: Redis cache tests ($(TEST_REDIS_URL) not reachable)."; fi; \
+		DJANGO_SETTINGS_MODULE=psg.settings.test DATABASE_URL="$(TEST_POSTGRES_URL)" REDIS_URL="$$redis" \
+			$(PY) -m pytest -m "not browser"; \
+	elif [ "$$PSG_REQUIRE_ALL" = 1 ]; then \
+		echo "PostgreSQL is required (PSG_REQUIRE_ALL=1) but $(TEST_POSTGRES_URL) is not reachable."; exit 1; \
+	else \
+		echo "NOT RUN: the PostgreSQL pass ($(TEST_POSTGRES_URL) not reachable; set TEST_POSTGRES_URL)."; \
+	fi
+
+test: lint test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) var build .pytest_cache .ruff_cache

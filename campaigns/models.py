@@ -1,0 +1,182 @@
+"""Campaign hubs: each gathers its news, timeline and calls to action.
+
+This app does not import `news`: a hub reaches its articles through the reverse relation
+that `NewsArticlePage.campaigns` declares (`related_name="news_articles"`).
+"""
+
+from django.db import models
+from django.utils.functional import cached_property
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, HelpPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from psg.blocks import CampaignBodyStreamBlock
+from psg.pagination import paginate
+
+HUB_NEWS_COUNT = 5
+# The timeline shows every milestone and this many of the latest articles.
+TIMELINE_NEWS_COUNT = 20
+
+
+class CampaignIndexPage(Page):
+    intro = RichTextField(
+        blank=True,
+        features=["bold", "italic", "link"],
+        help_text="A short introduction shown above the list of campaigns.",
+    )
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["campaigns.CampaignPage"]
+    max_count = 1
+
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+
+    class Meta:
+        verbose_name = "Campaign index"
+
+    def campaigns(self):
+        return (
+            CampaignPage.objects.live()
+            .public()
+            .child_of(self)
+            .select_related("image")
+            .order_by("status_order", "-first_published_at", "pk")
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        campaigns = self.campaigns()
+        context["campaigns"] = campaigns
+        context["campaigns_page"] = paginate(request, campaigns, per_page=12)
+        return context
+
+
+class CampaignPage(Page):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ACHIEVED = "achieved", "Achieved"
+        ARCHIVED = "archived", "Archived"
+
+    summary = models.TextField(
+        max_length=400,
+        help_text="One or two sentences on what the campaign wants. Shown on campaign cards, "
+        "in search results and when the page is shared.",
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        default=Status.ACTIVE,
+        help_text="Active campaigns are listed first; achieved and archived ones stay readable.",
+    )
+    # Kept in step with `status` on save, so listings can sort active campaigns first.
+    status_order = models.PositiveSmallIntegerField(default=0, editable=False)
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="A picture for the top of the hub and its card. Landscape works best.",
+    )
+    body = StreamField(
+        CampaignBodyStreamBlock(),
+        blank=True,
+        help_text="The campaign's story, its demands and what visitors can do.",
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("status"),
+        FieldPanel("image"),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [
+                HelpPanel(
+                    content="Milestones are dated events in the campaign. They appear on the "
+                    "hub's timeline together with the campaign's news articles. To add a news "
+                    "article to this campaign, choose the campaign on the article."
+                ),
+                InlinePanel("milestones", label="Milestone"),
+            ],
+            heading="Timeline",
+        ),
+    ]
+
+    parent_page_types = ["campaigns.CampaignIndexPage"]
+    subpage_types = []
+
+    search_fields = Page.search_fields + [
+        index.SearchField("summary", boost=2),
+        index.SearchField("body"),
+        index.FilterField("status"),
+    ]
+
+    class Meta:
+        verbose_name = "Campaign"
+
+    STATUS_ORDER = {Status.ACTIVE: 0, Status.ACHIEVED: 1, Status.ARCHIVED: 2}
+
+    def save(self, *args, **kwargs):
+        self.status_order = self.STATUS_ORDER.get(self.status, 9)
+        return super().save(*args, **kwargs)
+
+    @cached_property
+    def news(self):
+        """This campaign's live, public articles, newest first (one query)."""
+        return (
+            self.news_articles.live()
+            .public()
+            .defer_streamfields()
+            .select_related("image")
+            .order_by("-date", "-pk")
+        )
+
+    def timeline(self, request=None, news=None):
+        """Milestones and the latest news merged into one list, newest first.
+
+        `news` is a list of articles already fetched (the hub passes its latest ones).
+        """
+        if news is None:
+            news = list(self.news[:TIMELINE_NEWS_COUNT])
+        entries = [
+            {"date": m.date, "title": m.title, "text": m.description, "kind": "milestone"}
+            for m in self.milestones.all()
+        ]
+        entries += [
+            {
+                "date": article.date,
+                "title": article.title,
+                "text": article.summary,
+                "kind": "news",
+                "url": article.get_url(request),
+            }
+            for article in news
+        ]
+        return sorted(entries, key=lambda e: (e["date"], e["kind"] == "news"), reverse=True)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        news = list(self.news[:TIMELINE_NEWS_COUNT])
+        context["timeline"] = self.timeline(request, news)
+        context["latest_news"] = news[:HUB_NEWS_COUNT]
+        context["news_count"] = self.news.count()
+        return context
+
+
+class CampaignMilestone(Orderable):
+    page = ParentalKey(CampaignPage, on_delete=models.CASCADE, related_name="milestones")
+    date = models.DateField(help_text="When it happened (or will happen).")
+    title = models.CharField(max_length=200, help_text="What happened, in a few words.")
+    description = models.TextField(
+        blank=True, max_length=1000, help_text="Optional: a sentence or two of detail."
+    )
+
+    panels = [FieldPanel("date"), FieldPanel("title"), FieldPanel("description")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "Milestone"
+        ordering = ["sort_order"]

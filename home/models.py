@@ -1,0 +1,141 @@
+"""The home page (hero, featured campaigns, latest news, mission section) and content pages."""
+
+from django.db import models
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, HelpPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from campaigns.models import CampaignPage
+from news.models import NewsArticlePage
+from psg.blocks import BodyStreamBlock, MissionStreamBlock
+
+HOME_NEWS_COUNT = 4
+
+
+class HomePage(Page):
+    hero_heading = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="The large heading at the top of the home page. Leave empty to use the title.",
+    )
+    hero_intro = models.TextField(
+        blank=True,
+        max_length=400,
+        help_text="One or two sentences under the heading: who PSG is and what it does.",
+    )
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Optional wide picture behind the heading. Landscape, at least 1600 pixels wide.",
+    )
+    mission = StreamField(
+        MissionStreamBlock(),
+        blank=True,
+        verbose_name="Mission section",
+        help_text="The sections about PSG's aims, history and work, and the invitation to join. "
+        "Add, reorder and preview them here.",
+    )
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel(
+            [FieldPanel("hero_heading"), FieldPanel("hero_intro"), FieldPanel("hero_image")],
+            heading="Hero",
+        ),
+        MultiFieldPanel(
+            [
+                HelpPanel(
+                    content="Choose up to three campaigns to feature. The latest news appears "
+                    "on the home page automatically."
+                ),
+                InlinePanel("featured_campaigns", label="Featured campaign", max_num=3),
+            ],
+            heading="Featured campaigns",
+        ),
+        FieldPanel("mission"),
+    ]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = [
+        "news.NewsIndexPage",
+        "campaigns.CampaignIndexPage",
+        "home.StandardPage",
+    ]
+    max_count = 1
+
+    search_fields = Page.search_fields + [
+        index.SearchField("hero_intro"),
+        index.SearchField("mission"),
+    ]
+
+    class Meta:
+        verbose_name = "Home page"
+
+    def latest_news(self):
+        return list(
+            NewsArticlePage.objects.live()
+            .public()
+            .descendant_of(self)
+            .defer_streamfields()
+            .select_related("image")
+            .order_by("-date", "-pk")[:HOME_NEWS_COUNT]
+        )
+
+    def featured(self):
+        """The featured campaigns that are live and public, in the editor's order."""
+        ids = list(self.featured_campaigns.values_list("campaign_id", flat=True))
+        campaigns = CampaignPage.objects.live().public().filter(pk__in=ids).select_related("image")
+        by_id = {campaign.pk: campaign for campaign in campaigns}
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["latest_news"] = self.latest_news()
+        context["featured_campaigns"] = self.featured()
+        return context
+
+
+class HomeFeaturedCampaign(Orderable):
+    page = ParentalKey(HomePage, on_delete=models.CASCADE, related_name="featured_campaigns")
+    campaign = models.ForeignKey(
+        "campaigns.CampaignPage",
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="A campaign to show on the home page.",
+    )
+
+    panels = [FieldPanel("campaign")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "Featured campaign"
+
+
+class StandardPage(Page):
+    intro = models.TextField(
+        blank=True,
+        max_length=500,
+        help_text="A short introduction shown in larger text under the title, and in search "
+        "results.",
+    )
+    body = StreamField(
+        BodyStreamBlock(),
+        blank=True,
+        help_text="The page's content: text, headings, pictures, quotes, videos and documents.",
+    )
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+
+    parent_page_types = ["home.HomePage", "home.StandardPage"]
+    subpage_types = ["home.StandardPage"]
+
+    search_fields = Page.search_fields + [
+        index.SearchField("intro", boost=2),
+        index.SearchField("body"),
+    ]
+
+    class Meta:
+        verbose_name = "Content page"

@@ -1,0 +1,244 @@
+"""News: the index at /news/, articles, and the fixed vocabulary of topics."""
+
+import datetime
+
+from django import forms
+from django.db import models
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Page
+from wagtail.search import index
+from wagtail.snippets.models import register_snippet
+
+from campaigns.models import CampaignPage
+from psg.blocks import BodyStreamBlock
+from psg.pagination import paginate
+
+NEWS_PER_PAGE = 10
+RELATED_COUNT = 3
+
+
+@register_snippet
+class Topic(index.Indexed, models.Model):
+    """A subject articles are filed under. Editors manage the list; articles pick from it."""
+
+    name = models.CharField(max_length=80, unique=True, help_text="E.g. 'Mining', 'Justice'.")
+    slug = models.SlugField(
+        max_length=80,
+        unique=True,
+        help_text="Used in web addresses, e.g. /news/?topic=mining. Lowercase, no spaces.",
+    )
+    description = models.TextField(
+        blank=True, help_text="Optional: what belongs under this topic, for other editors."
+    )
+
+    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("description")]
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class NewsIndexPage(Page):
+    intro = models.TextField(
+        blank=True, help_text="A sentence or two shown above the list of news articles."
+    )
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["news.NewsArticlePage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "News index"
+
+    def articles(self):
+        """Every live, public article under this index, newest first (one query)."""
+        return (
+            NewsArticlePage.objects.live()
+            .public()
+            .descendant_of(self)
+            .defer_streamfields()
+            .select_related("image")
+            .order_by("-date", "-pk")
+        )
+
+    def filter_articles(self, request):
+        """Apply the shareable filters `?campaign=`, `?topic=` and `?year=`.
+
+        Returns the filtered queryset and the filters that were understood. An unknown
+        campaign, topic or year matches nothing: the page says so rather than failing.
+        """
+        articles = self.articles()
+        active = {}
+        campaign_slug = request.GET.get("campaign", "").strip()
+        topic_slug = request.GET.get("topic", "").strip()
+        year = request.GET.get("year", "").strip()
+        if campaign_slug:
+            active["campaign"] = CampaignPage.objects.filter(slug=campaign_slug).first()
+            articles = articles.filter(campaigns__slug=campaign_slug)
+        if topic_slug:
+            active["topic"] = Topic.objects.filter(slug=topic_slug).first()
+            articles = articles.filter(topics__slug=topic_slug)
+        if year:
+            active["year"] = year
+            if year.isdigit() and len(year) == 4:
+                articles = articles.filter(date__year=int(year))
+            else:
+                articles = articles.none()
+        return articles.distinct() if (campaign_slug or topic_slug) else articles, active
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        articles, active = self.filter_articles(request)
+        page = paginate(request, articles, per_page=NEWS_PER_PAGE)
+        # Campaigns and topics of the listed articles, fetched once for the whole page.
+        page.object_list = list(
+            page.object_list.prefetch_related("campaigns", "topics")
+            if hasattr(page.object_list, "prefetch_related")
+            else page.object_list
+        )
+        context.update(
+            articles_page=page,
+            active_filters=active,
+            filters_applied=bool(active),
+            filter_campaigns=CampaignPage.objects.live()
+            .public()
+            .order_by("title")
+            .only("title", "slug"),
+            filter_topics=Topic.objects.all(),
+            filter_years=self.years(),
+        )
+        return context
+
+    def years(self):
+        dates = self.articles().order_by().dates("date", "year", order="DESC")
+        return [d.year for d in dates]
+
+
+class NewsArticlePage(Page):
+    date = models.DateField(
+        "Article date",
+        default=datetime.date.today,
+        help_text="The date shown on the article. Articles are listed newest first by this date.",
+    )
+    summary = models.TextField(
+        max_length=500,
+        help_text="One or two sentences shown in news listings, feeds and search results, and "
+        "when the article is shared on social media.",
+    )
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Optional picture for the top of the article and its card in listings.",
+    )
+    body = StreamField(
+        BodyStreamBlock(),
+        blank=True,
+        help_text="The article itself: text, headings, pictures, quotes, videos and documents.",
+    )
+    campaigns = ParentalManyToManyField(
+        "campaigns.CampaignPage",
+        blank=True,
+        related_name="news_articles",
+        help_text="The campaigns this article belongs to. It will appear on their hubs.",
+    )
+    topics = ParentalManyToManyField(
+        Topic,
+        blank=True,
+        related_name="articles",
+        help_text="Subjects the article is filed under. Editors manage the list under Snippets.",
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("date"),
+        FieldPanel("summary"),
+        FieldPanel("image"),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [
+                HelpPanel(
+                    content="Choose the campaigns and topics this article is about. "
+                    "Visitors can then find it on each campaign's page and by topic."
+                ),
+                FieldPanel("campaigns", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("topics", widget=forms.CheckboxSelectMultiple),
+            ],
+            heading="Campaigns and topics",
+        ),
+    ]
+
+    parent_page_types = ["news.NewsIndexPage"]
+    subpage_types = []
+
+    search_fields = Page.search_fields + [
+        index.SearchField("summary", boost=2),
+        index.SearchField("body"),
+        index.RelatedFields("campaigns", [index.SearchField("title")]),
+        index.RelatedFields("topics", [index.SearchField("name")]),
+        index.FilterField("date"),
+    ]
+
+    class Meta:
+        verbose_name = "News article"
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["previous_article"], context["next_article"] = self.neighbours()
+        context["related_articles"] = self.related_articles()
+        return context
+
+    def _siblings(self):
+        return (
+            NewsArticlePage.objects.live()
+            .public()
+            .sibling_of(self, inclusive=False)
+            .defer_streamfields()
+            .only("title", "url_path", "date", "path", "depth")
+        )
+
+    def neighbours(self):
+        """The articles just before and after this one in the news list."""
+        siblings = self._siblings()
+        older = (
+            siblings.filter(models.Q(date__lt=self.date) | models.Q(date=self.date, pk__lt=self.pk))
+            .order_by("-date", "-pk")
+            .first()
+        )
+        newer = (
+            siblings.filter(models.Q(date__gt=self.date) | models.Q(date=self.date, pk__gt=self.pk))
+            .order_by("date", "pk")
+            .first()
+        )
+        return older, newer
+
+    def related_articles(self):
+        """Recent articles that share a campaign or a topic with this one."""
+        campaign_ids = [c.pk for c in self.campaigns.all()]
+        topic_ids = [t.pk for t in self.topics.all()]
+        if not campaign_ids and not topic_ids:
+            return []
+        match = models.Q(campaigns__in=campaign_ids) | models.Q(topics__in=topic_ids)
+        ids = (
+            NewsArticlePage.objects.live()
+            .public()
+            .exclude(pk=self.pk)
+            .filter(match)
+            .order_by("-date", "-pk")
+            .values_list("pk", flat=True)
+            .distinct()[:RELATED_COUNT]
+        )
+        return list(
+            NewsArticlePage.objects.filter(pk__in=list(ids))
+            .defer_streamfields()
+            .select_related("image")
+            .order_by("-date", "-pk")
+        )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PsgConfig(AppConfig):
+    name = "psg"
+    verbose_name = "PSG site"

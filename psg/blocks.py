@@ -1,0 +1,262 @@
+"""The StreamField block library shared by every page type.
+
+Each block carries an icon, a label, a description and a preview value, so that the block
+picker in the page editor shows editors what they are about to add.
+"""
+
+from django.core.exceptions import ValidationError
+from wagtail import blocks
+from wagtail.blocks.struct_block import StructBlockValidationError
+from wagtail.documents.blocks import DocumentChooserBlock
+from wagtail.embeds.blocks import EmbedBlock
+from wagtail.images.blocks import ImageBlock
+
+RICH_TEXT_FEATURES = ["bold", "italic", "link", "document-link", "ol", "ul", "h3", "h4"]
+
+
+class HeadingBlock(blocks.StructBlock):
+    text = blocks.CharBlock(
+        max_length=120, help_text="A short heading that introduces the next part of the text."
+    )
+    level = blocks.ChoiceBlock(
+        choices=[("h2", "Section heading"), ("h3", "Sub-heading")],
+        default="h2",
+        help_text="Use 'Section heading' for main parts, 'Sub-heading' for parts within them.",
+    )
+
+    class Meta:
+        icon = "title"
+        label = "Heading"
+        description = "A heading that splits a long text into parts."
+        preview_value = {"text": "Why the extradition matters", "level": "h2"}
+        template = "blocks/heading_block.html"
+
+
+class ParagraphBlock(blocks.RichTextBlock):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("features", RICH_TEXT_FEATURES)
+        super().__init__(**kwargs)
+
+    class Meta:
+        icon = "pilcrow"
+        label = "Text"
+        description = "Paragraphs of text with links, lists and emphasis."
+        preview_value = (
+            "<p>The Peru Support Group works with partners in Peru and across Europe "
+            "to promote human rights, social inclusion and sustainable development.</p>"
+        )
+        template = "blocks/paragraph_block.html"
+
+
+class CaptionedImageBlock(blocks.StructBlock):
+    image = ImageBlock(
+        help_text="Choose or upload an image, then describe it for people who cannot see it, "
+        "or mark it as decorative."
+    )
+    caption = blocks.CharBlock(
+        required=False,
+        max_length=250,
+        help_text="Optional text shown under the image, e.g. what it shows and who took it.",
+    )
+
+    class Meta:
+        icon = "image"
+        label = "Image"
+        description = "A picture with a text alternative and an optional caption."
+        template = "blocks/image_block.html"
+
+
+class QuoteBlock(blocks.StructBlock):
+    quote = blocks.TextBlock(help_text="The words being quoted, without quotation marks.")
+    attribution = blocks.CharBlock(
+        required=False,
+        max_length=200,
+        help_text="Who said or wrote it, e.g. 'Amnesty International, January 2006'.",
+    )
+
+    class Meta:
+        icon = "openquote"
+        label = "Quote"
+        description = "A quotation set apart from the text, with who said it."
+        preview_value = {
+            "quote": "Justice delayed is justice denied.",
+            "attribution": "Families of the victims",
+        }
+        template = "blocks/quote_block.html"
+
+
+class VideoEmbedBlock(EmbedBlock):
+    class Meta:
+        icon = "media"
+        label = "Video or media"
+        description = "A video or post from YouTube, Vimeo and similar sites, pasted as a link."
+        help_text = "Paste the address of the video, e.g. https://www.youtube.com/watch?v=…"
+        template = "blocks/embed_block.html"
+
+
+class DocumentLinkBlock(blocks.StructBlock):
+    document = DocumentChooserBlock(help_text="Choose or upload a document (PDF, Word, …).")
+    label = blocks.CharBlock(
+        required=False,
+        max_length=150,
+        help_text="Link text. Leave empty to use the document's title.",
+    )
+
+    class Meta:
+        icon = "doc-full"
+        label = "Document download"
+        description = "A link to download a report, briefing or letter."
+        template = "blocks/document_link_block.html"
+
+
+class LinkBlock(blocks.StructBlock):
+    """A link to a page on this site or to another website."""
+
+    page = blocks.PageChooserBlock(
+        required=False, help_text="A page on this site. Leave empty to link elsewhere."
+    )
+    url = blocks.URLBlock(required=False, help_text="Or the address of another website.")
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value.get("page") and value.get("url"):
+            raise StructBlockValidationError(
+                block_errors={
+                    "url": ValidationError("Choose a page or enter an address, not both.")
+                }
+            )
+        return value
+
+    class Meta:
+        icon = "link"
+        label = "Link"
+
+
+class CallToActionBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(max_length=120, help_text="What you ask people to do.")
+    text = blocks.TextBlock(required=False, help_text="One or two sentences on why it matters.")
+    button_label = blocks.CharBlock(max_length=60, help_text="The words on the button.")
+    button_page = blocks.PageChooserBlock(
+        required=False, help_text="The page the button leads to on this site."
+    )
+    button_url = blocks.URLBlock(required=False, help_text="Or the address of another website.")
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value.get("button_page") and not value.get("button_url"):
+            raise StructBlockValidationError(
+                block_errors={
+                    "button_page": ValidationError(
+                        "Choose a page or enter a web address for the button."
+                    )
+                }
+            )
+        return value
+
+    class Meta:
+        icon = "pick"
+        label = "Call to action"
+        description = "A highlighted box asking visitors to act, with a button."
+        preview_value = {
+            "heading": "Write to your MP",
+            "text": "Ask your MP to support the extradition request.",
+            "button_label": "Find out how",
+            "button_url": "https://www.writetothem.com/",
+        }
+        template = "blocks/call_to_action_block.html"
+
+
+class DemandsBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(
+        max_length=120, default="Our demands", help_text="Heading above the list."
+    )
+    demands = blocks.ListBlock(
+        blocks.CharBlock(max_length=300, label="Demand"),
+        help_text="One demand per line, in order of importance.",
+    )
+
+    class Meta:
+        icon = "list-ul"
+        label = "Key demands"
+        description = "A numbered list of what the campaign asks for."
+        preview_value = {
+            "heading": "Our demands",
+            "demands": ["Extradite Alberto Fujimori to Peru", "A fair and public trial"],
+        }
+        template = "blocks/demands_block.html"
+
+
+class BodyStreamBlock(blocks.StreamBlock):
+    """The body of articles and content pages."""
+
+    heading = HeadingBlock()
+    paragraph = ParagraphBlock()
+    image = CaptionedImageBlock()
+    quote = QuoteBlock()
+    embed = VideoEmbedBlock()
+    document = DocumentLinkBlock()
+
+    class Meta:
+        block_counts = {}
+
+
+class CampaignBodyStreamBlock(BodyStreamBlock):
+    """A campaign hub's body: the article blocks plus demands and calls to action."""
+
+    demands = DemandsBlock()
+    call_to_action = CallToActionBlock()
+
+
+class MissionTextBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(max_length=120, help_text="The section's heading, e.g. 'PSG Aims'.")
+    text = blocks.RichTextBlock(
+        features=RICH_TEXT_FEATURES, help_text="The section's text. Keep it to a paragraph or two."
+    )
+    read_more = blocks.PageChooserBlock(
+        required=False, help_text="Optional page with more on this subject."
+    )
+    image = ImageBlock(required=False, help_text="Optional picture shown beside the text.")
+
+    class Meta:
+        icon = "doc-full"
+        label = "Text section"
+        description = "A heading and a paragraph about what PSG is and does."
+        preview_value = {
+            "heading": "PSG Aims",
+            "text": "<p>The Peru Support Group exists to promote social inclusion, sustainable "
+            "development and the observance of human rights in Peru.</p>",
+        }
+        template = "blocks/mission_text_block.html"
+
+
+class MissionCallToActionBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(max_length=120, help_text="E.g. 'Why join the PSG?'.")
+    reasons = blocks.ListBlock(
+        blocks.CharBlock(max_length=200, label="Reason"),
+        help_text="Short reasons, one per line, shown as a list.",
+    )
+    button_label = blocks.CharBlock(max_length=60, help_text="E.g. 'Become a member'.")
+    button_page = blocks.PageChooserBlock(
+        required=False,
+        help_text="The page the button leads to, usually 'Become a member'. "
+        "If empty, the button is not shown.",
+    )
+
+    class Meta:
+        icon = "pick"
+        label = "Call to action section"
+        description = "A heading, a list of reasons and a button, e.g. to join PSG."
+        preview_value = {
+            "heading": "Why join the PSG?",
+            "reasons": [
+                "Keep up to date with latest news and developments in Peru",
+                "Support the work of the Peru Support Group",
+            ],
+            "button_label": "Become a member",
+        }
+        template = "blocks/mission_call_to_action_block.html"
+
+
+class MissionStreamBlock(blocks.StreamBlock):
+    text_section = MissionTextBlock()
+    call_to_action = MissionCallToActionBlock()

@@ -1,0 +1,93 @@
+"""Cross-cutting models: settings that appear on every page."""
+
+from django.db import models
+from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
+
+
+@register_setting(icon="site")
+class SiteSettings(BaseGenericSetting):
+    """What the footer and the share cards of every page show."""
+
+    about = models.TextField(
+        blank=True,
+        default=(
+            "The Peru Support Group is a UK charity that campaigns on human rights, poverty "
+            "and sustainable development in Peru."
+        ),
+        help_text="One or two sentences about PSG, shown in the footer of every page.",
+    )
+    contact_email = models.EmailField(
+        blank=True, help_text="The address visitors write to. Shown in the footer."
+    )
+    postal_address = models.TextField(
+        blank=True, help_text="PSG's postal address, one line per line of the address."
+    )
+    charity_number = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="The registered charity number, shown in the footer, e.g. '1040439'.",
+    )
+    company_number = models.CharField(
+        max_length=40, blank=True, help_text="Company number, if PSG is a registered company."
+    )
+    bluesky_url = models.URLField(blank=True, help_text="Link to PSG's Bluesky profile.")
+    facebook_url = models.URLField(blank=True, help_text="Link to PSG's Facebook page.")
+    instagram_url = models.URLField(blank=True, help_text="Link to PSG's Instagram profile.")
+    x_url = models.URLField(blank=True, help_text="Link to PSG's X (Twitter) profile.")
+    share_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Image used when a page without its own image is shared on social media.",
+    )
+    privacy_page = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The privacy notice page, linked from the footer and the join form.",
+    )
+
+    panels = [
+        HelpPanel(
+            content="These details appear in the footer of every page. "
+            "Changes show on the site as soon as you save."
+        ),
+        FieldPanel("about"),
+        MultiFieldPanel(
+            [
+                FieldPanel("contact_email"),
+                FieldPanel("postal_address"),
+                FieldPanel("charity_number"),
+                FieldPanel("company_number"),
+                FieldPanel("privacy_page"),
+            ],
+            heading="Contact and charity details",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("bluesky_url"),
+                FieldPanel("facebook_url"),
+                FieldPanel("instagram_url"),
+                FieldPanel("x_url"),
+            ],
+            heading="Social media",
+        ),
+        FieldPanel("share_image"),
+    ]
+
+    class Meta:
+        verbose_name = "Site settings"
+
+    def social_links(self):
+        links = [
+            ("Bluesky", self.bluesky_url),
+            ("Facebook", self.facebook_url),
+            ("Instagram", self.instagram_url),
+            ("X", self.x_url),
+        ]
+        return [(name, url) for name, url in links if url]
