@@ -73,7 +73,6 @@ INSTALLED_APPS = [
     "wagtail.admin",
     "wagtail",
     "wagtail_modeladmin",
-    "modelsearch",
     "modelcluster",
     "taggit",
     "django_filters",
@@ -248,6 +247,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # Each background task logs its start and end at INFO: too chatty for the console.
+        "django_tasks": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
 
@@ -273,4 +274,8 @@ WAGTAIL_WORKFLOW_ENABLED = True
 # Legacy content: the capture of the old site that `make run` imports into a fresh database.
 PSG_SEED_FILE = Path(
     env("PSG_SEED_FILE", BASE_DIR / "content" / "legacy" / "psg-homepage-2006.txt")
+)
+# Which campaign each imported news item belongs to (see home/importer.py).
+PSG_IMPORT_RULES_FILE = Path(
+    env("PSG_IMPORT_RULES_FILE", BASE_DIR / "content" / "legacy" / "campaign-rules.json")
 )
