@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "news",
     "home",
     "search",
+    "editorial",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -90,12 +91,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Refuse oversized request bodies before anything reads them (413).
+    "psg.middleware.RequestSizeLimitMiddleware",
+    # Content-Security-Policy: strict on the public site, the admin's own policy under /admin/.
+    "psg.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Too many failed admin sign-ins from one address for one username: 429 for a while.
+    "psg.middleware.LoginThrottleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -223,6 +230,93 @@ STORAGES = {
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 
+# Request and upload limits (docs/deployment.md). A request body larger than
+# PSG_MAX_REQUEST_BODY is refused with 413 before it is read; form fields without files
+# are held in memory up to DATA_UPLOAD_MAX_MEMORY_SIZE; uploaded files above
+# FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file instead of memory.
+PSG_MAX_REQUEST_BODY = int(env("PSG_MAX_REQUEST_BODY", str(12 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("DATA_UPLOAD_MAX_MEMORY_SIZE", str(5 * 1024 * 1024)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(env("FILE_UPLOAD_MAX_MEMORY_SIZE", str(2_621_440)))
+FILE_UPLOAD_PERMISSIONS = 0o644
+
+
+# Content-Security-Policy (django-csp 4). The public site runs no inline script or style,
+# so its policy allows only this origin (plus the video players editors may embed). The
+# Wagtail admin still renders inline <script> for its form widgets and sets inline styles,
+# so /admin/ (which also serves previews) gets its own, looser policy from
+# psg.middleware.ContentSecurityPolicyMiddleware. See docs/deployment.md.
+
+
+def _origin(url):
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+# The default matches WAGTAILADMIN_BASE_URL below.
+_ADMIN_ORIGIN = _origin(env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000"))
+_ASSET_ORIGINS = [
+    origin for origin in [_origin(env("MEDIA_URL")), *env_list("CSP_EXTRA_ASSET_ORIGINS")] if origin
+]
+_EMBED_ORIGINS = env_list(
+    "CSP_FRAME_ORIGINS",
+    ["https://www.youtube-nocookie.com", "https://www.youtube.com", "https://player.vimeo.com"],
+)
+_SELF = "'self'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        # The admin origin: the editor's userbar on public pages loads from it.
+        "script-src": [_SELF, *filter(None, [_ADMIN_ORIGIN]), *_ASSET_ORIGINS],
+        "style-src": [_SELF, *filter(None, [_ADMIN_ORIGIN]), *_ASSET_ORIGINS],
+        "img-src": [_SELF, "data:", *_ASSET_ORIGINS],
+        "media-src": [_SELF, *_ASSET_ORIGINS],
+        "font-src": [_SELF, *_ASSET_ORIGINS],
+        "connect-src": [_SELF],
+        "frame-src": [_SELF, *_EMBED_ORIGINS],
+        "object-src": ["'none'"],
+        "base-uri": [_SELF],
+        "form-action": [_SELF],
+        "frame-ancestors": ["'none'"],
+    }
+}
+PSG_ADMIN_URL_PREFIX = "/admin/"
+PSG_ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF, "'unsafe-inline'", *_ASSET_ORIGINS],
+        "style-src": [_SELF, "'unsafe-inline'", *_ASSET_ORIGINS],
+        # Embed and image thumbnails in choosers; blob: for upload previews.
+        "img-src": [_SELF, "data:", "blob:", "https:"],
+        "media-src": [_SELF, "blob:", *_ASSET_ORIGINS],
+        "font-src": [_SELF, "data:", *_ASSET_ORIGINS],
+        "connect-src": [_SELF],
+        "frame-src": [_SELF, *_EMBED_ORIGINS],
+        "worker-src": [_SELF, "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": [_SELF],
+        "form-action": [_SELF],
+        # The editor's live preview frames admin URLs from the same origin.
+        "frame-ancestors": [_SELF],
+    }
+}
+if env("CSP_REPORT_URI"):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env("CSP_REPORT_URI")]
+    PSG_ADMIN_CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env("CSP_REPORT_URI")]
+
+# Admin sign-in throttling: after this many failed attempts for one username from one
+# address, further attempts are refused (429) until the window has passed.
+PSG_LOGIN_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
+PSG_LOGIN_FAILURE_WINDOW = int(env("LOGIN_FAILURE_WINDOW", str(15 * 60)))
+# How many reverse proxies in front of the site append to X-Forwarded-For (0: use the
+# connection's address). Only set it when every request passes through those proxies.
+PSG_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+
+# Editors' email addresses are not sent to Gravatar to draw their avatars.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+
+
 # Email
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -236,6 +330,11 @@ DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", "Peru Support Group <noreply@perusupportgroup.org.uk>"
 )
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Moderation emails (submitted, approved, rejected, comments). Moderators get them; superusers
+# only if they are also in the Moderators group. Links in them start with WAGTAILADMIN_BASE_URL.
+WAGTAILADMIN_NOTIFICATION_FROM_EMAIL = env("WAGTAILADMIN_NOTIFICATION_FROM_EMAIL", DEFAULT_FROM_EMAIL)
+WAGTAILADMIN_NOTIFICATION_USE_HTML = True
+WAGTAILADMIN_NOTIFICATION_INCLUDE_SUPERUSERS = False
 
 
 # Logging: to the console, so the process manager keeps it.
@@ -279,3 +378,16 @@ PSG_SEED_FILE = Path(
 PSG_IMPORT_RULES_FILE = Path(
     env("PSG_IMPORT_RULES_FILE", BASE_DIR / "content" / "legacy" / "campaign-rules.json")
 )
+
+
+# Membership: the join form's spam controls and how long applications are kept
+# (docs/membership.md).
+MEMBERSHIP_MIN_FILL_SECONDS = float(env("MEMBERSHIP_MIN_FILL_SECONDS", "3"))
+MEMBERSHIP_FORM_MAX_AGE_SECONDS = int(env("MEMBERSHIP_FORM_MAX_AGE_SECONDS", str(24 * 60 * 60)))
+MEMBERSHIP_RATE_LIMIT = int(env("MEMBERSHIP_RATE_LIMIT", "5"))
+MEMBERSHIP_RATE_LIMIT_WINDOW_SECONDS = int(env("MEMBERSHIP_RATE_LIMIT_WINDOW_SECONDS", "3600"))
+MEMBERSHIP_DUPLICATE_WINDOW_HOURS = float(env("MEMBERSHIP_DUPLICATE_WINDOW_HOURS", "24"))
+MEMBERSHIP_RETENTION_DAYS = int(env("MEMBERSHIP_RETENTION_DAYS", "365"))
+MEMBERSHIP_DECLINED_RETENTION_DAYS = int(env("MEMBERSHIP_DECLINED_RETENTION_DAYS", "30"))
+# Set to e.g. HTTP_X_FORWARDED_FOR behind a reverse proxy (its last entry is used).
+MEMBERSHIP_CLIENT_IP_HEADER = env("MEMBERSHIP_CLIENT_IP_HEADER", "REMOTE_ADDR")

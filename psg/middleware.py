@@ -1,0 +1,147 @@
+"""Request-level protections shared by every environment (settings in psg/settings/base.py).
+
+- RequestSizeLimitMiddleware: a request body larger than PSG_MAX_REQUEST_BODY is refused
+  with 413 before anything reads it.
+- ContentSecurityPolicyMiddleware: django-csp's middleware with a second policy for the
+  Wagtail admin (PSG_ADMIN_CONTENT_SECURITY_POLICY), which still needs inline scripts and
+  styles; the public site keeps the strict CONTENT_SECURITY_POLICY.
+- LoginThrottleMiddleware: after PSG_LOGIN_FAILURE_LIMIT failed admin sign-ins for one
+  username from one address within PSG_LOGIN_FAILURE_WINDOW seconds, further attempts are
+  answered with the sign-in page, a message saying how long to wait, and status 429.
+"""
+
+import hashlib
+import math
+import time
+
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import escape
+
+
+class RequestSizeLimitMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = getattr(settings, "PSG_MAX_REQUEST_BODY", None)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if limit and length > limit:
+            megabytes = limit / (1024 * 1024)
+            return HttpResponse(
+                "<!DOCTYPE html><html lang='en-GB'><head><meta charset='utf-8'>"
+                "<title>Upload too large</title></head><body><h1>Upload too large</h1>"
+                f"<p>The file or form you sent is larger than {megabytes:.0f}&nbsp;MB, "
+                "the most this site accepts. Please send a smaller file.</p></body></html>",
+                status=413,
+                headers={"Connection": "close"},
+            )
+        return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """Apply PSG_ADMIN_CONTENT_SECURITY_POLICY under the admin URL prefix."""
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        admin_policy = getattr(settings, "PSG_ADMIN_CONTENT_SECURITY_POLICY", None)
+        prefix = getattr(settings, "PSG_ADMIN_URL_PREFIX", "/admin/")
+        if (
+            not report_only
+            and parts.config is None
+            and admin_policy
+            and request.path_info.startswith(prefix)
+        ):
+            return PolicyParts(
+                config=dict(admin_policy["DIRECTIVES"]),
+                update=parts.update,
+                replace=parts.replace,
+                nonce=parts.nonce,
+            )
+        return parts
+
+
+def client_ip(request):
+    """The client's address: REMOTE_ADDR, or the entry PSG_TRUSTED_PROXY_COUNT proxies appended."""
+    proxies = getattr(settings, "PSG_TRUSTED_PROXY_COUNT", 0)
+    if proxies > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+class LoginThrottleMiddleware:
+    """Count failed admin sign-ins per address and username in the cache; refuse when too many."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def login_path(self):
+        try:
+            return reverse("wagtailadmin_login")
+        except NoReverseMatch:
+            return None
+
+    @staticmethod
+    def cache_key(request):
+        username = str(request.POST.get("username", "")).strip().lower()
+        digest = hashlib.sha256(f"{client_ip(request)}\n{username}".encode()).hexdigest()
+        return f"psg:login-failures:{digest}"
+
+    def __call__(self, request):
+        if request.method != "POST" or request.path_info != self.login_path():
+            return self.get_response(request)
+
+        limit = settings.PSG_LOGIN_FAILURE_LIMIT
+        window = settings.PSG_LOGIN_FAILURE_WINDOW
+        key = self.cache_key(request)
+        record = cache.get(key)
+        if record and record["count"] >= limit:
+            return self.refuse(request, record, window)
+
+        response = self.get_response(request)
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            cache.delete(key)
+        elif response.status_code == 200:
+            # The sign-in form came back: the attempt failed.
+            now = time.time()
+            if not record:
+                record = {"count": 0, "first": now}
+            record["count"] += 1
+            remaining = max(1, math.ceil(record["first"] + window - now))
+            cache.set(key, record, remaining)
+        return response
+
+    def refuse(self, request, record, window):
+        wait = max(1, math.ceil(record["first"] + window - time.time()))
+        minutes = math.ceil(wait / 60)
+        text = (
+            "Too many failed sign-in attempts. For your account's safety, please wait "
+            f"{minutes} minute{'s' if minutes != 1 else ''} before trying again."
+        )
+        # Show the ordinary sign-in page with the message, without checking the password.
+        request.method = "GET"
+        try:
+            messages.error(request, text)
+            response = self.get_response(request)
+        except messages.MessageFailure:
+            response = HttpResponse(f"<p>{escape(text)}</p>")
+        if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+            response.render()
+        response.status_code = 429
+        response["Retry-After"] = str(wait)
+        return response
