@@ -56,7 +56,6 @@ INSTALLED_APPS = [
     "news",
     "home",
     "search",
-    "editorial",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -330,11 +329,6 @@ DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", "Peru Support Group <noreply@perusupportgroup.org.uk>"
 )
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
-# Moderation emails (submitted, approved, rejected, comments). Moderators get them; superusers
-# only if they are also in the Moderators group. Links in them start with WAGTAILADMIN_BASE_URL.
-WAGTAILADMIN_NOTIFICATION_FROM_EMAIL = env("WAGTAILADMIN_NOTIFICATION_FROM_EMAIL", DEFAULT_FROM_EMAIL)
-WAGTAILADMIN_NOTIFICATION_USE_HTML = True
-WAGTAILADMIN_NOTIFICATION_INCLUDE_SUPERUSERS = False
 
 
 # Logging: to the console, so the process manager keeps it.
@@ -378,16 +372,3 @@ PSG_SEED_FILE = Path(
 PSG_IMPORT_RULES_FILE = Path(
     env("PSG_IMPORT_RULES_FILE", BASE_DIR / "content" / "legacy" / "campaign-rules.json")
 )
-
-
-# Membership: the join form's spam controls and how long applications are kept
-# (docs/membership.md).
-MEMBERSHIP_MIN_FILL_SECONDS = float(env("MEMBERSHIP_MIN_FILL_SECONDS", "3"))
-MEMBERSHIP_FORM_MAX_AGE_SECONDS = int(env("MEMBERSHIP_FORM_MAX_AGE_SECONDS", str(24 * 60 * 60)))
-MEMBERSHIP_RATE_LIMIT = int(env("MEMBERSHIP_RATE_LIMIT", "5"))
-MEMBERSHIP_RATE_LIMIT_WINDOW_SECONDS = int(env("MEMBERSHIP_RATE_LIMIT_WINDOW_SECONDS", "3600"))
-MEMBERSHIP_DUPLICATE_WINDOW_HOURS = float(env("MEMBERSHIP_DUPLICATE_WINDOW_HOURS", "24"))
-MEMBERSHIP_RETENTION_DAYS = int(env("MEMBERSHIP_RETENTION_DAYS", "365"))
-MEMBERSHIP_DECLINED_RETENTION_DAYS = int(env("MEMBERSHIP_DECLINED_RETENTION_DAYS", "30"))
-# Set to e.g. HTTP_X_FORWARDED_FOR behind a reverse proxy (its last entry is used).
-MEMBERSHIP_CLIENT_IP_HEADER = env("MEMBERSHIP_CLIENT_IP_HEADER", "REMOTE_ADDR")
