@@ -1,0 +1,39 @@
+"""Template tags for the site's layout: menu, breadcrumbs, meta description, images."""
+
+from django import template
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+
+from psg import navigation
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def main_menu(context, page=None):
+    return navigation.main_menu(context.get("request"), page)
+
+
+@register.simple_tag(takes_context=True)
+def breadcrumbs(context, page=None):
+    return navigation.breadcrumbs(page, context.get("request"))
+
+
+@register.simple_tag
+def meta_description(page, length=300):
+    """The page's search description, or failing that its summary or introduction."""
+    if page is None:
+        return ""
+    for field in ("search_description", "summary", "intro", "hero_intro"):
+        value = getattr(page, field, "")
+        if value:
+            text = strip_tags(str(value)).strip()
+            if text:
+                return Truncator(" ".join(text.split())).chars(length)
+    return ""
+
+
+@register.filter
+def in_values(value, values):
+    """True when `value` matches one of `values` compared as text (e.g. a year from the URL)."""
+    return str(value) in {str(v) for v in values or ()}
