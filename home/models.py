@@ -64,6 +64,7 @@ class HomePage(Page):
         "news.NewsIndexPage",
         "campaigns.CampaignIndexPage",
         "home.StandardPage",
+        "membership.JoinPage",
     ]
     max_count = 1
 

@@ -1,0 +1,134 @@
+"""The "Membership" admin menu: review applications, change their status, export them.
+
+Only membership officers (the group the app's data migration creates) and superusers may see
+applications. Everyone else gets 403 on every URL below /admin/membership/.
+"""
+
+from django.contrib.admin.utils import lookup_field
+from wagtail.admin.panels import FieldPanel, HelpPanel
+from wagtail_modeladmin.helpers import PermissionHelper
+from wagtail_modeladmin.options import ModelAdmin, modeladmin_register
+from wagtail_modeladmin.views import HistoryView, IndexView
+
+from .models import MembershipApplication
+
+
+class ApplicationPermissionHelper(PermissionHelper):
+    """Applications come only from the public form: nobody creates them in the admin."""
+
+    def user_can_create(self, user):
+        return False
+
+
+class ApplicationHistoryView(HistoryView):
+    """modeladmin's history view checks no permission of its own; it names the applicant."""
+
+    def check_action_permitted(self, user):
+        return self.permission_helper.user_can_inspect_obj(user, self.instance)
+
+
+# A spreadsheet cell that starts with one of these is run as a formula when a CSV file is opened.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ApplicationIndexView(IndexView):
+    """The list, with readable export headings and cells safe to open in a spreadsheet."""
+
+    @property
+    def export_headings(self):
+        return self.model_admin.export_headings
+
+    def to_row_dict(self, item):
+        """Like modeladmin's, but an empty value stays an empty cell rather than a dash."""
+        row = {}
+        for field in self.list_export:
+            _field, _attr, value = lookup_field(field, item, self.model_admin)
+            row[field] = "" if value is None else value
+        return row
+
+    def preprocess_field_value(self, field, value, export_format):
+        value = super().preprocess_field_value(field, value, export_format)
+        if (
+            export_format == self.FORMAT_CSV
+            and isinstance(value, str)
+            and value.startswith(FORMULA_PREFIXES)
+        ):
+            return "'" + value
+        return value
+
+
+@modeladmin_register
+class MembershipApplicationAdmin(ModelAdmin):
+    model = MembershipApplication
+    menu_label = "Membership"
+    menu_icon = "group"
+    menu_order = 250
+    base_url_path = "membership/applications"
+    add_to_settings_menu = False
+    exclude_from_explorer = True
+
+    permission_helper_class = ApplicationPermissionHelper
+    history_view_class = ApplicationHistoryView
+    index_view_class = ApplicationIndexView
+    inspect_view_enabled = True
+
+    list_display = ("name", "email", "membership_type", "status", "created_at")
+    list_filter = ("status", "membership_type", "created_at")
+    search_fields = ("name", "email")
+    ordering = ("-created_at", "-pk")
+    list_per_page = 50
+
+    inspect_view_fields = [
+        "name",
+        "email",
+        "membership_type",
+        "organisation",
+        "country",
+        "heard_about",
+        "consent",
+        "status",
+        "created_at",
+        "updated_at",
+        "submission_count",
+        "later_submissions",
+        "notified_at",
+        "anonymised_at",
+    ]
+
+    # The edit view changes the status only: what the applicant sent stays as they sent it.
+    panels = [
+        HelpPanel(
+            content="Set the status once you have reviewed the application. The applicant's "
+            "details cannot be changed here; see them with 'Inspect'."
+        ),
+        FieldPanel("status"),
+    ]
+
+    list_export = (
+        "created_at",
+        "name",
+        "email",
+        "get_membership_type_display",
+        "organisation",
+        "country",
+        "get_heard_about_display",
+        "consent_label",
+        "get_status_display",
+        "submission_count",
+    )
+    export_headings = {
+        "created_at": "Received",
+        "name": "Name",
+        "email": "Email",
+        "get_membership_type_display": "Membership type",
+        "organisation": "Organisation",
+        "country": "Country",
+        "get_heard_about_display": "Heard about PSG through",
+        "consent_label": "Agreed to be contacted",
+        "get_status_display": "Status",
+        "submission_count": "Times sent",
+    }
+    export_filename = "membership-applications"
+
+    def consent_label(self, obj):
+        return "Yes" if obj.consent else "No"
