@@ -14,6 +14,7 @@ from wagtail.snippets.models import register_snippet
 from campaigns.models import CampaignPage
 from psg.blocks import BodyStreamBlock
 from psg.pagination import paginate
+from psg.previews import ArticleCardPreviewMixin
 
 NEWS_PER_PAGE = 10
 RELATED_COUNT = 3
@@ -121,7 +122,7 @@ class NewsIndexPage(Page):
         return [d.year for d in dates]
 
 
-class NewsArticlePage(Page):
+class NewsArticlePage(ArticleCardPreviewMixin, Page):
     date = models.DateField(
         "Article date",
         default=datetime.date.today,
@@ -129,8 +130,8 @@ class NewsArticlePage(Page):
     )
     summary = models.TextField(
         max_length=500,
-        help_text="One or two sentences shown in news listings, feeds and search results, and "
-        "when the article is shared on social media.",
+        help_text="The opening one or two sentences. Shown in bold at the top of the article, in "
+        "news listings, feeds and search results, and when the article is shared.",
     )
     image = models.ForeignKey(
         "wagtailimages.Image",
@@ -180,10 +181,10 @@ class NewsArticlePage(Page):
     subpage_types = []
 
     search_fields = Page.search_fields + [
-        index.SearchField("summary", boost=2),
+        index.SearchField("summary", boost=1.5),
         index.SearchField("body"),
-        index.RelatedFields("campaigns", [index.SearchField("title")]),
-        index.RelatedFields("topics", [index.SearchField("name")]),
+        index.RelatedFields("campaigns", [index.SearchField("title"), index.FilterField("slug")]),
+        index.RelatedFields("topics", [index.SearchField("name"), index.FilterField("slug")]),
         index.FilterField("date"),
     ]
 

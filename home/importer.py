@@ -1,0 +1,283 @@
+"""Import a capture of the old PSG home page into the page tree.
+
+Dated items become published news articles under /news/, attached to campaigns by the rules
+in a JSON file; undated sections fill the home page's mission section. The import is
+idempotent (a second run changes nothing) and all-or-nothing (a bad file writes nothing).
+Pages an editor has changed since they were imported are left alone.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.apps import apps
+from django.db import transaction
+from django.utils.html import escape
+from django.utils.text import slugify
+
+from campaigns.models import CampaignIndexPage, CampaignPage
+from home.models import HomePage
+from news.legacy import LegacyFormatError, parse
+from news.models import NewsArticlePage, NewsIndexPage
+
+SUMMARY_MAX = 500
+
+
+class ImportRulesError(ValueError):
+    """The campaign rules file is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class CampaignRule:
+    slug: str
+    title: str
+    summary: str
+    phrases: tuple[str, ...]
+
+    def matches(self, text):
+        return any(
+            re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, re.IGNORECASE)
+            for phrase in self.phrases
+        )
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept_editor_changes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self):
+        return bool(self.created or self.updated)
+
+    def summary(self):
+        return (
+            f"{len(self.created)} created, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.kept_editor_changes)} kept as edited"
+        )
+
+
+def load_rules(path):
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ImportRulesError(f"{path}: campaign rules file not found") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ImportRulesError(f"{path}: not valid JSON ({error})") from None
+    entries = data.get("campaigns") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise ImportRulesError(f"{path}: expected an object with a list under 'campaigns'")
+    rules = []
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise ImportRulesError(f"{path}: campaign {number} is not an object")
+        missing = [key for key in ("slug", "title", "summary", "phrases") if not entry.get(key)]
+        if missing:
+            raise ImportRulesError(f"{path}: campaign {number} lacks {', '.join(missing)}")
+        phrases = entry["phrases"]
+        if not isinstance(phrases, list) or not all(isinstance(p, str) and p for p in phrases):
+            raise ImportRulesError(f"{path}: campaign {number}: 'phrases' must be a list of text")
+        if slugify(entry["slug"]) != entry["slug"]:
+            raise ImportRulesError(f"{path}: campaign {number}: '{entry['slug']}' is not a slug")
+        rules.append(CampaignRule(entry["slug"], entry["title"], entry["summary"], tuple(phrases)))
+    return rules
+
+
+def read_capture(path):
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise LegacyFormatError(1, "file not found", path) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise LegacyFormatError(line, "not UTF-8 text", path) from None
+    return parse(text, path)
+
+
+def import_legacy(path, rules_path):
+    """Import the capture at `path`; returns an ImportReport. Raises before writing anything
+    if the capture or the rules are malformed."""
+    document = read_capture(path)
+    rules = load_rules(rules_path)
+    report = ImportReport()
+    with transaction.atomic():
+        home = HomePage.objects.order_by("path").first()
+        if home is None:
+            raise ImportRulesError("there is no home page to import into (run migrate first)")
+        news_index = _ensure_child(home, NewsIndexPage, "news", "News", report)
+        campaign_index = _ensure_child(home, CampaignIndexPage, "campaigns", "Campaigns", report)
+        campaigns = {rule.slug: _ensure_campaign(campaign_index, rule, report) for rule in rules}
+        join_page = _find_join_page(home)
+        # Oldest first, so that items sharing a date keep the old page's order (newest first,
+        # ties broken by the later-created page first).
+        for item in reversed(document.news):
+            _import_article(news_index, item, rules, campaigns, report)
+        _import_mission(home, document.sections, join_page, report)
+    return report
+
+
+def _edited_by_editor(page):
+    """True when someone other than the importer saved the page's latest revision."""
+    revision = page.latest_revision
+    return revision is not None and revision.user_id is not None
+
+
+def _publish(page):
+    page.save_revision().publish()
+
+
+def _ensure_child(parent, model, slug, title, report):
+    page = model.objects.child_of(parent).filter(slug=slug).first()
+    if page is None:
+        page = parent.add_child(instance=model(title=title, slug=slug))
+        _publish(page)
+        report.created.append(page.url_path)
+        parent.refresh_from_db()
+    return page
+
+
+def _ensure_campaign(campaign_index, rule, report):
+    page = CampaignPage.objects.child_of(campaign_index).filter(slug=rule.slug).first()
+    if page is None:
+        page = campaign_index.add_child(
+            instance=CampaignPage(title=rule.title, slug=rule.slug, summary=rule.summary)
+        )
+        _publish(page)
+        report.created.append(page.url_path)
+        campaign_index.refresh_from_db()
+    return page
+
+
+def _find_join_page(home):
+    try:
+        join_model = apps.get_model("membership", "JoinPage")
+    except LookupError:
+        return None
+    return join_model.objects.child_of(home).first()
+
+
+def _paragraphs_html(paragraphs):
+    return "".join(f"<p>{escape(text)}</p>" for text in paragraphs)
+
+
+def _article_fields(item):
+    first, rest = item.paragraphs[0], item.paragraphs[1:]
+    if len(first) > SUMMARY_MAX:
+        summary = first[: SUMMARY_MAX - 1].rsplit(" ", 1)[0] + "…"
+        body_paragraphs = item.paragraphs
+    else:
+        summary, body_paragraphs = first, rest
+    body = [("paragraph", _paragraphs_html([text])) for text in body_paragraphs]
+    return {"title": item.title, "date": item.date, "summary": summary}, body
+
+
+def _import_article(news_index, item, rules, campaigns, report):
+    fields, body = _article_fields(item)
+    text = " ".join([item.title, *item.paragraphs])
+    matched = sorted(
+        (campaigns[rule.slug] for rule in rules if rule.matches(text)), key=lambda c: c.pk
+    )
+    campaign_ids = {campaign.pk for campaign in matched}
+    slug = slugify(item.title)[:255] or "article"
+    page = NewsArticlePage.objects.child_of(news_index).filter(slug=slug).first()
+
+    if page is None:
+        page = NewsArticlePage(slug=slug, **fields)
+        page.body = body
+        page.campaigns = matched
+        news_index.add_child(instance=page)
+        _publish(page)
+        report.created.append(page.url_path)
+        news_index.refresh_from_db()
+        return
+
+    if _edited_by_editor(page):
+        report.kept_editor_changes.append(page.url_path)
+        return
+    current_ids = {campaign.pk for campaign in page.campaigns.all()}
+    body_field = NewsArticlePage._meta.get_field("body")
+    same = (
+        all(getattr(page, name) == value for name, value in fields.items())
+        and _stream_data(body_field, page.body.raw_data) == _stream_data(body_field, body)
+        and current_ids == campaign_ids
+        and page.live
+        and not page.has_unpublished_changes
+    )
+    if same:
+        report.unchanged.append(page.url_path)
+        return
+    for name, value in fields.items():
+        setattr(page, name, value)
+    page.body = body
+    page.campaigns = matched
+    _publish(page)
+    report.updated.append(page.url_path)
+
+
+def _mission_blocks(sections, join_page):
+    blocks = []
+    for section in sections:
+        if section.bullets:
+            blocks.append(
+                (
+                    "call_to_action",
+                    {
+                        "heading": section.title,
+                        "reasons": list(section.bullets),
+                        "button_label": section.action or "Become a member",
+                        "button_page": join_page.pk if join_page else None,
+                    },
+                )
+            )
+        else:
+            blocks.append(
+                (
+                    "text_section",
+                    {
+                        "heading": section.title,
+                        "text": _paragraphs_html(section.paragraphs),
+                        "read_more": None,
+                        "image": None,
+                    },
+                )
+            )
+    return blocks
+
+
+def _without_ids(data):
+    """Stream data with the block ids left out, so that content can be compared."""
+    if isinstance(data, dict):
+        return {key: _without_ids(value) for key, value in data.items() if key != "id"}
+    if isinstance(data, list):
+        return [_without_ids(item) for item in data]
+    return data
+
+
+def _stream_data(field, value):
+    """The stored form of a StreamField value, or of a list of (block type, value) pairs."""
+    return _without_ids(field.get_prep_value(field.to_python(value)))
+
+
+def _import_mission(home, sections, join_page, report):
+    if not sections:
+        return
+    home = home.specific
+    if _edited_by_editor(home):
+        report.kept_editor_changes.append(home.url_path)
+        return
+    blocks = _mission_blocks(sections, join_page)
+    field = HomePage._meta.get_field("mission")
+    same = _stream_data(field, home.mission.raw_data) == _stream_data(field, blocks)
+    if same and not home.has_unpublished_changes:
+        report.unchanged.append(home.url_path + "#mission")
+        return
+    home.mission = blocks
+    _publish(home)
+    report.updated.append(home.url_path + "#mission")
