@@ -1,11 +1,12 @@
 """Production settings: everything that matters comes from the environment.
 
 SECRET_KEY and ALLOWED_HOSTS are required; the process refuses to start without them.
-See docs/deployment.md for the full list of variables.
+Every variable is listed in docs/configuration.md; docs/deployment.md shows how the
+processes (web, task worker, scheduled publishing) fit together.
 """
 
 from .base import *  # noqa: F403
-from .base import TASKS, env, env_bool, env_list, env_required
+from .base import CACHES, DATABASES, TASKS, VAR_DIR, env, env_bool, env_list, env_required
 
 DEBUG = False
 SECRET_KEY = env_required("SECRET_KEY")
@@ -13,6 +14,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     env_required("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# People told about unhandled errors by email ("Name <address>" or "address", comma-separated).
+ADMINS = [("", address) for address in env_list("ADMINS")]
 
 # HTTPS: the site is served over TLS, usually behind a proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -22,11 +26,30 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
-# Framing denied; Wagtail's preview views set SAMEORIGIN on their own responses.
+SESSION_COOKIE_SAMESITE = "Lax"
+# Framing denied; Wagtail's preview views set SAMEORIGIN on their own responses, and the
+# admin's Content-Security-Policy allows frame-ancestors 'self' for the same reason.
 X_FRAME_OPTIONS = "DENY"
+
+# Database: keep connections open between requests when asked to, and check them first.
+if DATABASES["default"].get("CONN_MAX_AGE"):
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Cache: Redis when REDIS_URL is set (base.py). Without it, a file cache under PSG_VAR_DIR
+# rather than local memory, so every gunicorn worker on the machine shares page caches and
+# sign-in throttling counts.
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(env("CACHE_DIR", VAR_DIR / "cache")),
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "psg"),
+        }
+    }
 
 # Background tasks go to the database and a `manage.py db_worker` process runs them.
 TASKS = {
