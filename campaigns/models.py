@@ -14,6 +14,7 @@ from wagtail.search import index
 
 from psg.blocks import CampaignBodyStreamBlock
 from psg.pagination import paginate
+from psg.previews import CampaignCardPreviewMixin
 
 HUB_NEWS_COUNT = 5
 # The timeline shows every milestone and this many of the latest articles.
@@ -55,7 +56,7 @@ class CampaignIndexPage(Page):
         return context
 
 
-class CampaignPage(Page):
+class CampaignPage(CampaignCardPreviewMixin, Page):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         ACHIEVED = "achieved", "Achieved"

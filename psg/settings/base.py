@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "news",
     "home",
     "search",
+    "editorial",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -329,6 +330,11 @@ DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", "Peru Support Group <noreply@perusupportgroup.org.uk>"
 )
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Moderation emails (submitted, approved, rejected, comments). Moderators get them; superusers
+# only if they are also in the Moderators group. Links in them start with WAGTAILADMIN_BASE_URL.
+WAGTAILADMIN_NOTIFICATION_FROM_EMAIL = env("WAGTAILADMIN_NOTIFICATION_FROM_EMAIL", DEFAULT_FROM_EMAIL)
+WAGTAILADMIN_NOTIFICATION_USE_HTML = True
+WAGTAILADMIN_NOTIFICATION_INCLUDE_SUPERUSERS = False
 
 
 # Logging: to the console, so the process manager keeps it.

@@ -1,0 +1,62 @@
+"""The public side of shared draft links: /preview/<token>/."""
+
+import re
+import secrets
+
+from django.http import Http404
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_safe
+
+from .models import SharedDraftLink
+
+# What new_token() produces: URL-safe base64, at least 43 characters.
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43,100}")
+ROBOTS_META = '<meta name="robots" content="noindex, nofollow">'
+_HEAD_OPEN = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
+_ROBOTS_TAG = re.compile(r"<meta\s[^>]*name=[\"']robots[\"'][^>]*>", re.IGNORECASE)
+
+
+def find_active_link(token):
+    """The active link for `token`, or None. Malformed tokens never reach the database."""
+    if not TOKEN_PATTERN.fullmatch(token):
+        return None
+    link = SharedDraftLink.objects.active().select_related("page").filter(token=token).first()
+    if link is None or not secrets.compare_digest(link.token.encode(), token.encode()):
+        return None
+    return link
+
+
+def add_robots_meta(html):
+    """Make sure the document tells search engines not to index or follow it."""
+    if _ROBOTS_TAG.search(html):
+        return _ROBOTS_TAG.sub(ROBOTS_META, html)
+    match = _HEAD_OPEN.search(html)
+    if match is None:
+        return ROBOTS_META + html
+    return html[: match.end()] + ROBOTS_META + html[match.end() :]
+
+
+@require_safe
+def shared_draft(request, token):
+    """Show the page's latest revision, rendered with its own template, to a link holder."""
+    link = find_active_link(token)
+    if link is None:
+        raise Http404("This preview link does not exist, has expired or was revoked.")
+
+    page = link.page.specific.get_latest_revision_as_object()
+    mode = page.default_preview_mode
+    request.is_preview = True
+    request.preview_mode = mode
+    response = page.serve_preview(request, mode)
+    if hasattr(response, "render") and callable(response.render):
+        response = response.render()
+
+    content_type = response.get("Content-Type", "")
+    if content_type.startswith("text/html") and not response.streaming:
+        charset = response.charset or "utf-8"
+        response.content = add_robots_meta(response.content.decode(charset)).encode(charset)
+
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    patch_cache_control(response, no_store=True, private=True, max_age=0)
+    return response

@@ -1,0 +1,46 @@
+from django.urls import include, path, reverse
+from wagtail import hooks
+from wagtail.admin.ui.menus.pages import PageMenuItem
+
+from . import admin_urls
+from .panels import (
+    MembershipApplicationsPanel,
+    MyDraftsPanel,
+    membership_application_model,
+    user_may_see_applications,
+)
+
+
+@hooks.register("register_admin_urls")
+def register_editorial_admin_urls():
+    return [path("editorial/", include(admin_urls, namespace="editorial_admin"))]
+
+
+class ShareDraftButton(PageMenuItem):
+    label = "Share draft"
+    icon_name = "link"
+
+    @property
+    def url(self):
+        return reverse("editorial_admin:share", args=[self.page.pk])
+
+    def is_shown(self, user):
+        return not self.page.is_root() and self.page.permissions_for_user(user).can_edit()
+
+
+@hooks.register("register_page_header_buttons")
+def share_draft_header_button(page, user, view_name, next_url=None):
+    yield ShareDraftButton(page=page, priority=12)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def share_draft_listing_button(page, user, next_url=None):
+    yield ShareDraftButton(page=page, priority=5)
+
+
+@hooks.register("construct_homepage_panels")
+def add_editorial_panels(request, panels):
+    panels.append(MyDraftsPanel())
+    model = membership_application_model()
+    if model is not None and user_may_see_applications(request.user):
+        panels.append(MembershipApplicationsPanel(model))
