@@ -114,11 +114,16 @@ def find_recent_application(email):
 def record_repeat(application, form):
     """Count a repeated send; keep its details when they differ, so a correction is not lost."""
     details = form.submitted_details()
-    original = {name: getattr(application, name) for name in details}
-    known = [original] + [
-        {name: item.get(name) for name in details} for item in application.later_submissions
-    ]
-    if details not in known and len(application.later_submissions) < MAX_LATER_SUBMISSIONS:
+
+    def comparable(values):
+        return {name: str(values.get(name) or "").casefold() for name in details}
+
+    known = [comparable({name: getattr(application, name) for name in details})]
+    known += [comparable(item) for item in application.later_submissions]
+    if (
+        comparable(details) not in known
+        and len(application.later_submissions) < MAX_LATER_SUBMISSIONS
+    ):
         application.later_submissions = application.later_submissions + [
             {**details, "sent_at": timezone.now().isoformat(timespec="seconds")}
         ]

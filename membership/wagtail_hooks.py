@@ -1,7 +1,7 @@
 """The "Membership" admin menu: review applications, change their status, export them.
 
 Only membership officers (the group the app's data migration creates) and superusers may see
-applications. Everyone else gets 403 on every URL below /admin/membership/.
+applications. Everyone else gets 403 on every URL below /admin/membership/membershipapplication/.
 """
 
 from django.contrib.admin.utils import lookup_field
@@ -63,7 +63,6 @@ class MembershipApplicationAdmin(ModelAdmin):
     menu_label = "Membership"
     menu_icon = "group"
     menu_order = 250
-    base_url_path = "membership/applications"
     add_to_settings_menu = False
     exclude_from_explorer = True
 
