@@ -1,0 +1,88 @@
+"""With REDIS_URL set, Django's cache really lives in Redis (docs/configuration.md).
+
+`make test` sets REDIS_URL for the PostgreSQL pass when a Redis server answers. Without it
+these tests are skipped, except in the PostgreSQL pass under PSG_REQUIRE_ALL=1 (CI), where
+a missing Redis is a failure rather than a quiet skip.
+"""
+
+import os
+import pickle
+import uuid
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+
+
+@pytest.fixture
+def raw_redis():
+    if not REDIS_URL:
+        reason = (
+            "REDIS_URL is not set: the Redis cache is tested in the PostgreSQL pass of `make test`"
+        )
+        if os.environ.get("PSG_REQUIRE_ALL") == "1" and connection.vendor == "postgresql":
+            pytest.fail(f"PSG_REQUIRE_ALL=1 but {reason}")
+        pytest.skip(reason)
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    yield client
+    client.close()
+
+
+def raw_key(key, version=1):
+    """The key Django's cache stores under: KEY_PREFIX:VERSION:key."""
+    return f"{settings.CACHES['default']['KEY_PREFIX']}:{version}:{key}".encode()
+
+
+def test_the_cache_is_configured_from_redis_url(raw_redis):
+    default = settings.CACHES["default"]
+    assert default["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert default["LOCATION"] == REDIS_URL
+    assert raw_redis.ping()
+
+
+def test_a_value_set_through_django_is_stored_in_redis(raw_redis):
+    key = f"psg-test-{uuid.uuid4().hex}"
+    value = {"title": "Perú: Truth Commission", "items": [1, 2, 3]}
+    cache.set(key, value, timeout=120)
+
+    stored = raw_redis.get(raw_key(key))
+    assert stored is not None, "the value is not in the Redis database REDIS_URL names"
+    assert pickle.loads(stored) == value  # noqa: S301 - our own test value
+    assert 0 < raw_redis.ttl(raw_key(key)) <= 120
+
+    cache.delete(key)
+    assert raw_redis.get(raw_key(key)) is None
+
+
+def test_a_value_written_to_redis_is_read_through_django(raw_redis):
+    key = f"psg-test-{uuid.uuid4().hex}"
+    raw_redis.set(raw_key(key), pickle.dumps("written straight to Redis"), ex=60)
+    assert cache.get(key) == "written straight to Redis"
+    # Versions are part of the key: version 2 is a different entry.
+    assert cache.get(key, version=2) is None
+
+
+def test_counters_are_atomic_in_redis(raw_redis):
+    key = f"psg-test-{uuid.uuid4().hex}"
+    cache.set(key, 1, timeout=60)
+    assert cache.incr(key, 4) == 5
+    # Integers are stored as plain numbers, so Redis itself incremented them.
+    assert int(raw_redis.get(raw_key(key))) == 5
+
+
+@pytest.mark.django_db
+def test_failed_sign_ins_are_counted_in_redis_for_every_web_worker(raw_redis, client):
+    """The sign-in throttle's count is shared through Redis, not kept in one process."""
+    before = set(raw_redis.scan_iter(match=raw_key("psg:login-failures:*")))
+    response = client.post("/admin/login/", {"username": "editor", "password": "wrong"})
+    assert response.status_code == 200
+    after = set(raw_redis.scan_iter(match=raw_key("psg:login-failures:*")))
+    new_keys = after - before
+    assert len(new_keys) == 1
+    record = pickle.loads(raw_redis.get(new_keys.pop()))  # noqa: S301 - written by the site
+    assert record["count"] == 1
