@@ -114,7 +114,7 @@ def import_legacy(path, rules_path):
         news_index = _ensure_child(home, NewsIndexPage, "news", "News", report)
         campaign_index = _ensure_child(home, CampaignIndexPage, "campaigns", "Campaigns", report)
         campaigns = {rule.slug: _ensure_campaign(campaign_index, rule, report) for rule in rules}
-        join_page = _find_join_page(home)
+        join_page = _ensure_join_page(home, document.sections, report)
         # Oldest first, so that items sharing a date keep the old page's order (newest first,
         # ties broken by the later-created page first).
         for item in reversed(document.news):
@@ -155,12 +155,20 @@ def _ensure_campaign(campaign_index, rule, report):
     return page
 
 
-def _find_join_page(home):
+def _ensure_join_page(home, sections, report):
+    """The page the "Become a member" button leads to, created if the site has none."""
+    label = next((section.action for section in sections if section.action), "")
     try:
         join_model = apps.get_model("membership", "JoinPage")
     except LookupError:
         return None
-    return join_model.objects.child_of(home).first()
+    page = join_model.objects.child_of(home).first()
+    if page is None and label:
+        page = home.add_child(instance=join_model(title=label, slug="join"))
+        _publish(page)
+        report.created.append(page.url_path)
+        home.refresh_from_db()
+    return page
 
 
 def _paragraphs_html(paragraphs):
@@ -232,7 +240,7 @@ def _mission_blocks(sections, join_page):
                         "heading": section.title,
                         "reasons": list(section.bullets),
                         "button_label": section.action or "Become a member",
-                        "button_page": join_page.pk if join_page else None,
+                        "button_page": join_page,
                     },
                 )
             )

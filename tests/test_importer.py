@@ -128,6 +128,9 @@ def test_mission_section_has_the_four_sections_in_order(imported):
     ]
     assert "exists to promote social inclusion" in blocks[0].value["text"].source
     assert blocks[3].value["button_label"] == "Become a member"
+    # The button leads to the join page, which the import creates when the site has none.
+    assert blocks[3].value["button_page"].url_path == "/home/join/"
+    assert blocks[3].value["button_page"].live
     assert len(blocks[3].value["reasons"]) == 3
 
 
@@ -213,5 +216,5 @@ def test_broken_rules_are_refused_before_anything_is_written(home_page, tmp_path
 def test_the_command_imports_the_seed_by_default(home_page, capsys):
     call_command("import_legacy")
     assert NewsArticlePage.objects.live().count() == 10
-    # News, Campaigns, two hubs and ten articles created; the mission section filled.
-    assert "14 created, 1 updated, 0 unchanged" in capsys.readouterr().out
+    # News, Campaigns, two hubs, the join page and ten articles created; the mission filled.
+    assert "15 created, 1 updated, 0 unchanged" in capsys.readouterr().out
