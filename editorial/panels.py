@@ -28,6 +28,9 @@ class MyDraftsPanel(Component):
         drafts = (
             Page.objects.filter(has_unpublished_changes=True, latest_revision__user=request.user)
             .select_related("content_type", "latest_revision")
+            # What the status tag needs ("draft", "in moderation", "scheduled"), in bulk.
+            .annotate_approved_schedule()
+            .prefetch_workflow_states()
             .order_by("-latest_revision_created_at", "-pk")[:MY_DRAFTS_COUNT]
         )
         drafts = list(drafts)
