@@ -65,6 +65,7 @@ class JoinForm(forms.ModelForm):
     )
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         heard_about = self.fields["heard_about"]
         heard_about.choices = [("", "Choose an option")] + list(

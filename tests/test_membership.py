@@ -150,6 +150,9 @@ def test_join_page_shows_an_accessible_form(client, join_page, django_assert_max
     consent = re.search(r"<input[^>]*name=\"consent\"[^>]*>", html).group(0)
     assert 'type="checkbox"' in consent
     assert "checked" not in consent
+    assert 'aria-describedby="id_consent_helptext"' in consent
+    assert 'id="id_consent_helptext"' in html
+    assert '<label for="id_name">Full name</label>' in html
     # The honeypot is hidden from people, screen readers and the keyboard.
     trap = re.search(r'<div class="visually-hidden" aria-hidden="true">.*?</div>', html, re.S)
     assert trap and 'name="website"' in trap.group(0)
@@ -817,3 +820,11 @@ def test_anonymised_applications_are_not_duplicates(client, join_page):
     assert str(MembershipApplication.objects.filter(anonymised_at__isnull=False).get()).startswith(
         "Anonymised application"
     )
+
+
+def test_editors_preview_shows_the_form(join_page):
+    response = join_page.make_preview_request()
+    assert response.status_code == 200
+    html = response.render().content.decode()
+    assert 'name="email"' in html
+    assert "Membership is open to anyone who shares our aims." in html
