@@ -1,0 +1,68 @@
+"""Share cards, canonical addresses and structured data for the page being shown."""
+
+from django import template
+from wagtail.images.models import SourceImageIOError
+from wagtail.models import Site
+
+from psg import seo
+from psg.models import SiteSettings
+
+from .psg_tags import meta_description
+
+register = template.Library()
+
+
+def _site_name(request):
+    site = Site.find_for_request(request) if request is not None else None
+    return (site.site_name if site else "") or "Peru Support Group"
+
+
+def _share_rendition(image):
+    if not image:
+        return None
+    try:
+        return image.get_rendition(seo.SHARE_IMAGE_SPEC)
+    except (SourceImageIOError, OSError):
+        return None
+
+
+@register.inclusion_tag("includes/seo.html", takes_context=True)
+def seo_meta(context, page=None):
+    request = context.get("request")
+    site_settings = SiteSettings.load(request_or_site=request) if request is not None else None
+    canonical = page.get_full_url(request) if page is not None else ""
+    listing = context.get("articles_page") or context.get("campaigns_page")
+    if canonical and listing is not None and getattr(listing, "number", 1) > 1:
+        canonical += f"?page={listing.number}"
+    rendition = _share_rendition(seo.share_image(page, site_settings))
+    is_article = page is not None and hasattr(page, "date") and hasattr(page, "summary")
+    title = (getattr(page, "seo_title", "") or getattr(page, "title", "")) if page else ""
+    return {
+        "canonical": canonical,
+        "site_name": _site_name(request),
+        "title": title,
+        "description": meta_description(page),
+        "og_type": "article" if is_article else "website",
+        "published": page.date.isoformat() if is_article and page.date else "",
+        "image_url": seo.absolute_url(request, rendition.url) if rendition else "",
+        "image": rendition,
+        "image_alt": rendition.alt if rendition else "",
+    }
+
+
+@register.simple_tag(takes_context=True)
+def json_ld_organisation(context):
+    request = context.get("request")
+    site_settings = SiteSettings.load(request_or_site=request) if request is not None else None
+    data = seo.organisation_data(request, site_settings, _site_name(request))
+    return seo.json_ld(data)
+
+
+@register.simple_tag(takes_context=True)
+def json_ld_article(context, page):
+    request = context.get("request")
+    site_settings = SiteSettings.load(request_or_site=request) if request is not None else None
+    rendition = _share_rendition(seo.share_image(page, site_settings))
+    image_url = seo.absolute_url(request, rendition.url) if rendition else ""
+    data = seo.article_data(request, page, image_url, site_settings, _site_name(request))
+    return seo.json_ld(data)
