@@ -42,10 +42,7 @@ browser:
 # Migrate, collect static files, import the seed content, make sure a local admin exists.
 setup: install
 	@mkdir -p var
-	@$(PY) manage.py migrate --noinput -v0
-	@$(PY) manage.py collectstatic --noinput -v0
-	@$(PY) manage.py import_legacy
-	@$(PY) manage.py ensure_local_admin
+	@$(PY) manage.py prepare_site
 
 run: setup
 	@echo "Serving the site at http://127.0.0.1:$(PORT)/ (admin at /admin/). Ctrl-C stops it."
