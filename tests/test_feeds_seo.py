@@ -323,10 +323,14 @@ def test_second_page_of_a_listing_has_its_own_canonical_address(client, site_tre
 
 
 def test_missing_page_gives_a_styled_404(client, site_tree):
+    news = site_tree["news"]
+    news.show_in_menus = True
+    news.save_revision().publish()
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     html = response.content.decode()
     assert "Sorry, we cannot find that page" in html
+    assert '<nav class="main-nav" aria-label="Main">' in html and 'href="/news/">News</a>' in html
     assert 'href="/static/css/site.css"' in html
     assert '<main id="main"' in html and "<footer" in html
     assert '<meta name="robots" content="noindex">' in html

@@ -3,25 +3,33 @@
 from django import template
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
+from wagtail.models import Page
 
 from psg import navigation
 
 register = template.Library()
 
 
+def as_page(value):
+    """The page in the context, or None where there is none (e.g. on the 404 page the
+    template engine hands an empty string for a missing `page`)."""
+    return value if isinstance(value, Page) else None
+
+
 @register.simple_tag(takes_context=True)
 def main_menu(context, page=None):
-    return navigation.main_menu(context.get("request"), page)
+    return navigation.main_menu(context.get("request"), as_page(page))
 
 
 @register.simple_tag(takes_context=True)
 def breadcrumbs(context, page=None):
-    return navigation.breadcrumbs(page, context.get("request"))
+    return navigation.breadcrumbs(as_page(page), context.get("request"))
 
 
 @register.simple_tag
 def meta_description(page, length=300):
     """The page's search description, or failing that its summary or introduction."""
+    page = as_page(page)
     if page is None:
         return ""
     for field in ("search_description", "summary", "intro", "hero_intro"):

@@ -7,7 +7,7 @@ from wagtail.models import Site
 from psg import seo
 from psg.models import SiteSettings
 
-from .psg_tags import meta_description
+from .psg_tags import as_page, meta_description
 
 register = template.Library()
 
@@ -28,6 +28,7 @@ def _share_rendition(image):
 
 @register.inclusion_tag("includes/seo.html", takes_context=True)
 def seo_meta(context, page=None):
+    page = as_page(page)
     request = context.get("request")
     site_settings = SiteSettings.load(request_or_site=request) if request is not None else None
     canonical = page.get_full_url(request) if page is not None else ""
