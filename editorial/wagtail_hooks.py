@@ -44,3 +44,10 @@ def add_editorial_panels(request, panels):
     model = membership_application_model()
     if model is not None and user_may_see_applications(request.user):
         panels.append(MembershipApplicationsPanel(model))
+
+
+@hooks.register("register_admin_viewset")
+def register_news_article_listing():
+    from .listings import NewsArticlePageViewSet
+
+    return NewsArticlePageViewSet("news_article_pages")
