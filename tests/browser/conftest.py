@@ -1,0 +1,224 @@
+"""Real-browser journeys in headless Chromium (Playwright for Python).
+
+Every test collected under tests/browser/ is marked `browser` and runs against pytest-django's
+live server with a transactional database: the migrations' data (home page, site, groups,
+moderation workflow) is restored before each test (serialized rollback) and the legacy
+content is imported afresh by the `seeded_site` fixture.
+
+Chromium is Debian's, at /usr/bin/chromium; Playwright never downloads a browser. Without it
+the tests are skipped ("Chromium not installed"), unless PSG_REQUIRE_ALL=1, when they fail.
+
+On a failure, a screenshot of every open page goes to build/browser/.
+See docs/testing.md.
+"""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from .helpers import BUILD_DIR
+
+CHROMIUM_PATH = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+# How long a single browser action or expectation may wait (ms). The machine is shared and
+# slow at times; nothing here depends on timing beyond "eventually, within this limit".
+DEFAULT_TIMEOUT_MS = 15_000
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+BROWSER_DIR = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark every test in this folder `browser` and give it a live, transactional database.
+
+    Runs before `-m` selection and before pytest-django orders the tests, so both see the marks.
+    """
+    for item in items:
+        if BROWSER_DIR in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can tell whether it failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run."""
+    if not CHROMIUM_PATH.exists():
+        if os.environ.get("PSG_REQUIRE_ALL") == "1":
+            pytest.fail(
+                f"Chromium is required (PSG_REQUIRE_ALL=1) but {CHROMIUM_PATH} is missing. "
+                "Install Debian's chromium package (`make browser`).",
+                pytrace=False,
+            )
+        pytest.skip("Chromium not installed")
+
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
+
+    # Playwright's synchronous API keeps an event loop in this thread, which makes Django
+    # refuse database queries from the test itself; the live server runs in its own thread.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=str(CHROMIUM_PATH), headless=True, args=CHROMIUM_ARGS
+            )
+            try:
+                yield chromium
+            finally:
+                chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def seeded_site(live_server, settings):
+    """The site as `make run` builds it: legacy news, mission section, two campaign hubs.
+
+    Also a published join page at /join/ (the importer links the mission's "Become a member"
+    button to it when it exists), and the join form's minimum fill time lowered so that a test
+    filling it in at machine speed is not taken for a robot.
+    """
+    from home.models import HomePage
+    from membership.models import JoinPage
+
+    settings.MEMBERSHIP_MIN_FILL_SECONDS = 0
+    home = HomePage.objects.get()
+    if not JoinPage.objects.exists():
+        home.add_child(
+            instance=JoinPage(
+                title="Become a member",
+                slug="join",
+                show_in_menus=True,
+                intro="<p>Members receive our newsletter and support our work.</p>",
+            )
+        )
+    with open(os.devnull, "w") as quiet:
+        call_command("import_legacy", verbosity=0, stdout=quiet)
+    _set_up_menu_and_features()
+    return live_server
+
+
+def _set_up_menu_and_features():
+    """What editors do after the import: News, Campaigns and the join page in the main menu,
+    both campaigns featured on the home page (the importer sets neither)."""
+    from wagtail.models import Page
+
+    from campaigns.models import CampaignPage
+    from home.models import HomeFeaturedCampaign, HomePage
+
+    for page in Page.objects.filter(slug__in=["news", "campaigns", "join"], depth=3).specific():
+        if not page.show_in_menus:
+            page.show_in_menus = True
+            page.save_revision().publish()
+    home = HomePage.objects.get()
+    if not home.featured_campaigns.exists():
+        for campaign in CampaignPage.objects.order_by("path"):
+            home.featured_campaigns.add(HomeFeaturedCampaign(campaign=campaign))
+        home.save_revision().publish()
+
+
+def _safe_name(nodeid):
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_")[:150]
+
+
+class BrowserSession:
+    """The browser contexts a test opened; screenshots all their pages if the test fails."""
+
+    def __init__(self, browser, base_url):
+        self.browser = browser
+        self.base_url = base_url
+        self.contexts = []
+
+    def new_page(self, viewport=None, **options):
+        context = self.browser.new_context(
+            base_url=self.base_url,
+            viewport=viewport or DESKTOP,
+            locale="en-GB",
+            timezone_id="Europe/London",
+            **options,
+        )
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        self.contexts.append(context)
+        page = context.new_page()
+        page.js_errors = []
+        page.on("pageerror", lambda error: page.js_errors.append(str(error)))
+        page.on(
+            "console",
+            lambda message: (
+                page.js_errors.append(f"console: {message.text}")
+                if message.type == "error"
+                else None
+            ),
+        )
+        return page
+
+    def close(self, failed, nodeid):
+        if failed:
+            BUILD_DIR.mkdir(parents=True, exist_ok=True)
+            number = 0
+            for context in self.contexts:
+                for page in context.pages:
+                    number += 1
+                    target = BUILD_DIR / f"{_safe_name(nodeid)}-{number}.png"
+                    try:
+                        page.screenshot(path=str(target), full_page=True)
+                        print(f"Screenshot of the failing page {page.url}: {target}")
+                    except Exception as error:  # noqa: BLE001 (a screenshot must not hide the failure)
+                        print(f"Could not screenshot {page.url}: {error}")
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def browser_session(request, browser, seeded_site):
+    session = BrowserSession(browser, seeded_site.url)
+    yield session
+    failed = any(
+        getattr(getattr(request.node, f"report_{when}", None), "failed", False)
+        for when in ("setup", "call")
+    )
+    session.close(failed, request.node.nodeid)
+
+
+@pytest.fixture
+def page(browser_session):
+    """A desktop-sized page of a fresh browser context on the seeded live site."""
+    return browser_session.new_page()
+
+
+@pytest.fixture
+def phone_page(browser_session):
+    return browser_session.new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_failure_screenshots():
+    """Screenshots of an earlier run's failures would mislead: start each run without them."""
+    if BUILD_DIR.exists():
+        shutil.rmtree(BUILD_DIR)
