@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "news",
     "home",
     "search",
+    "pagecache",
     "editorial",
     # Wagtail
     "wagtail.contrib.forms",
@@ -96,6 +97,8 @@ MIDDLEWARE = [
     # Content-Security-Policy: strict on the public site, the admin's own policy under /admin/.
     "psg.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous page views from the cache (pagecache/, docs/performance.md).
+    "pagecache.middleware.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

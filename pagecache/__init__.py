@@ -1,0 +1,1 @@
+"""Full-page cache for anonymous visitors, invalidated by generations (docs/performance.md)."""

@@ -1,0 +1,151 @@
+"""Serve anonymous visitors' page views from the cache; store them on the way out.
+
+Placed after WhiteNoise and before the session middleware, so a hit skips sessions,
+authentication, CSRF and the page's own queries. Outer middleware (security headers,
+Content-Security-Policy) still runs on every response.
+
+A request is looked up only when it is a GET or HEAD without a session or messages cookie,
+without an Authorization header, outside the admin, search and preview addresses, and its
+query string holds only the listing parameters (page, campaign, topic, year) with sane
+values. A response is stored only when it is a 200 from a Wagtail page (not a preview),
+sets no cookie, is not marked private/no-store/no-cache, used no CSRF token, and varies on
+nothing but Cookie and Accept-Encoding. Every response says `X-Cache: HIT` or `MISS`.
+"""
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.http import HttpResponse
+from django.utils.cache import cc_delim_re
+
+from . import store
+from .dependencies import groups_for_page
+
+LISTING_PARAMS = {
+    "page": re.compile(r"^\d{0,5}$"),
+    "campaign": re.compile(r"^[-\w]{0,100}$", re.ASCII),
+    "topic": re.compile(r"^[-\w]{0,100}$", re.ASCII),
+    "year": re.compile(r"^\d{0,4}$"),
+}
+DEFAULT_SKIPPED_PREFIXES = ("/admin/", "/django-admin/", "/search/", "/preview/", "/documents/")
+UNCACHEABLE_DIRECTIVES = {"private", "no-store", "no-cache"}
+ALLOWED_VARY = {"cookie", "accept-encoding"}
+SKIPPED_HEADERS = {"set-cookie", "x-cache"}
+
+
+def normalised_query(request):
+    """The listing parameters sorted, or None when the query string holds anything else."""
+    items = []
+    for key in request.GET:
+        pattern = LISTING_PARAMS.get(key)
+        values = request.GET.getlist(key)
+        if pattern is None or len(values) != 1 or not pattern.match(values[0]):
+            return None
+        items.append(f"{key}={values[0]}")
+    return "&".join(sorted(items))
+
+
+def request_key(request):
+    """The cache key of this request, or None if it must not be served from the cache."""
+    if request.method not in ("GET", "HEAD") or not store.enabled():
+        return None
+    path = request.path
+    prefixes = getattr(settings, "PSG_PAGECACHE_SKIP_PREFIXES", DEFAULT_SKIPPED_PREFIXES)
+    if path.startswith(tuple(prefixes)):
+        return None
+    cookies = request.COOKIES
+    if settings.SESSION_COOKIE_NAME in cookies:
+        return None
+    if getattr(settings, "MESSAGE_COOKIE_NAME", "messages") in cookies:
+        return None
+    if "HTTP_AUTHORIZATION" in request.META:
+        return None
+    query = normalised_query(request)
+    if query is None:
+        return None
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return None
+    return f"{request.scheme}://{host}{path}?{query}"
+
+
+def response_is_storable(request, response):
+    if request.method != "GET" or response.status_code != 200 or response.streaming:
+        return False
+    if getattr(request, "is_preview", False):
+        return False
+    if response.cookies or response.has_header("Set-Cookie"):
+        return False
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return False
+    directives = {
+        part.split("=")[0].strip().lower()
+        for part in cc_delim_re.split(response.get("Cache-Control", ""))
+        if part.strip()
+    }
+    if directives & UNCACHEABLE_DIRECTIVES:
+        return False
+    vary = {part.strip().lower() for part in cc_delim_re.split(response.get("Vary", "")) if part}
+    return not vary - ALLOWED_VARY
+
+
+def served_page(request):
+    """The Wagtail page that answered this request (marked by the before_serve_page hook)."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.url_name != "wagtail_serve":
+        return None
+    return getattr(request, "_pagecache_page", None)
+
+
+def page_path(page, request):
+    try:
+        parts = page.get_url_parts(request)
+    except Exception:  # noqa: BLE001 - no URL means nothing to key on; simply do not store
+        return None
+    return parts[2] if parts else None
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        url = request_key(request)
+        if url is None:
+            return self.mark(self.get_response(request), "MISS")
+
+        entry, gens = store.read(url, request.path)
+        if entry is not None and store.is_fresh(entry, gens):
+            return self.replay(entry)
+
+        # Generations are read before the page reads any content: a change published
+        # while this response renders makes it stale at once.
+        response = self.get_response(request)
+        page = served_page(request)
+        if page is not None and response_is_storable(request, response):
+            own_path = page_path(page, request)
+            if own_path is not None and store.path_dep(own_path) in gens:
+                deps = [store.GLOBAL, *sorted(groups_for_page(page)), store.path_dep(own_path)]
+                store.ensure_gens(deps, gens)
+                store.store(url, deps, gens, self.parts(response))
+        return self.mark(response, "MISS")
+
+    @staticmethod
+    def mark(response, state):
+        response["X-Cache"] = state
+        return response
+
+    @staticmethod
+    def parts(response):
+        headers = [
+            (name, value) for name, value in response.items() if name.lower() not in SKIPPED_HEADERS
+        ]
+        return {"status": response.status_code, "headers": headers, "content": response.content}
+
+    def replay(self, entry):
+        response = HttpResponse(entry["content"], status=entry["status"])
+        for name, value in entry["headers"]:
+            response[name] = value
+        return self.mark(response, "HIT")

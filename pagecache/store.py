@@ -1,0 +1,142 @@
+"""Cache keys, generation tokens and stored responses.
+
+Nothing is deleted when content changes: each dependency (``global``, a group such as
+``news``, or ``path:/news/some-article/``) has a generation token in the cache, and every
+stored response records the tokens it was rendered under. Changing content replaces the
+tokens concerned, so every response that depended on them stops matching at once, however
+many URLs (pages of a listing, filters) it was stored under.
+"""
+
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import transaction
+
+from .dependencies import ALL_GROUPS
+
+GLOBAL = "global"
+PREFIX = "pagecache"
+
+
+def cache():
+    return caches[getattr(settings, "PSG_PAGECACHE_ALIAS", "default")]
+
+
+def timeout():
+    return int(getattr(settings, "PSG_PAGECACHE_TIMEOUT", 24 * 60 * 60))
+
+
+def enabled():
+    return getattr(settings, "PSG_PAGECACHE_ENABLED", True)
+
+
+def path_dep(path):
+    return f"path:{path}"
+
+
+def gen_key(dep):
+    digest = hashlib.sha256(dep.encode()).hexdigest() if dep.startswith("path:") else dep
+    return f"{PREFIX}:gen:{digest}"
+
+
+def entry_key(url):
+    return f"{PREFIX}:page:{hashlib.sha256(url.encode()).hexdigest()}"
+
+
+MAX_PATH_DEPTH = 8
+
+
+def path_prefixes(path):
+    """ "/news/a/feed/" -> ["/", "/news/", "/news/a/", "/news/a/feed/"].
+
+    The page that answers a URL is the page at one of these paths (a routable page answers
+    for the paths below its own), so its path generation is always among them.
+    """
+    parts = [part for part in path.split("/") if part]
+    prefixes = ["/"]
+    for index in range(1, min(len(parts), MAX_PATH_DEPTH) + 1):
+        prefixes.append("/" + "/".join(parts[:index]) + "/")
+    return prefixes
+
+
+def lookup_deps(path):
+    """Every dependency a response for `path` can have, read in one round trip."""
+    return [GLOBAL, *sorted(ALL_GROUPS), *(path_dep(prefix) for prefix in path_prefixes(path))]
+
+
+def read(url, path):
+    """The stored entry for `url` (or None) and the current generation of every dependency."""
+    deps = lookup_deps(path)
+    keys = {gen_key(dep): dep for dep in deps}
+    found = cache().get_many([entry_key(url), *keys])
+    entry = found.pop(entry_key(url), None)
+    gens = {keys[key]: value for key, value in found.items()}
+    return entry, gens
+
+
+def is_fresh(entry, gens):
+    stored = entry.get("deps") if isinstance(entry, dict) else None
+    if not stored:
+        return False
+    return all(gens.get(dep) == token for dep, token in stored.items())
+
+
+def ensure_gens(deps, gens):
+    """Fill in the tokens that do not exist yet (first use, or evicted by the cache)."""
+    missing = [dep for dep in deps if gens.get(dep) is None]
+    for dep in missing:
+        token = uuid.uuid4().hex
+        if not cache().add(gen_key(dep), token, None):
+            token = cache().get(gen_key(dep))
+        gens[dep] = token
+    return gens
+
+
+def store(url, deps, gens, response_parts):
+    entry = dict(response_parts, deps={dep: gens[dep] for dep in deps if gens.get(dep)})
+    if len(entry["deps"]) == len(deps):
+        cache().set(entry_key(url), entry, timeout())
+
+
+# Invalidation
+
+_muted = 0
+
+
+def _replace(deps):
+    cache().set_many({gen_key(dep): uuid.uuid4().hex for dep in deps}, None)
+
+
+def bump(*deps):
+    """Replace the generation of each dependency, now and again once the transaction commits.
+
+    Now: responses stored from here on no longer match. After the commit: a response
+    rendered by a concurrent request from data read before the commit is not kept either.
+    """
+    deps = {dep for dep in deps if dep}
+    if _muted or not deps:
+        return
+    _replace(deps)
+    transaction.on_commit(lambda: _replace(deps))
+
+
+def bump_all():
+    bump(GLOBAL)
+
+
+class muted:
+    """Switch invalidation off inside the block (bulk loading); bump everything afterwards."""
+
+    def __enter__(self):
+        global _muted
+        _muted += 1
+        return self
+
+    def __exit__(self, *exc):
+        global _muted
+        _muted -= 1
+        if not _muted:
+            bump_all()
+        return False

@@ -1,0 +1,467 @@
+"""The full-page cache: anonymous visitors get stored pages until something they show changes.
+
+Each invalidation test first proves the page is served from the cache (X-Cache: HIT), then
+makes the change an editor would make, and checks the next visitor sees it at once. Pages that
+do not show the change stay cached.
+"""
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from wagtail.models import Page, PageViewRestriction
+
+from campaigns.models import CampaignPage
+from home.models import HomePage, StandardPage
+from news.models import NewsArticlePage, Topic
+from pagecache import store
+from pagecache.middleware import PageCacheMiddleware
+from psg.models import SiteSettings
+
+pytestmark = pytest.mark.django_db
+
+
+def publish(page):
+    page.save_revision().publish()
+    return page
+
+
+def add_article(news_index, title, campaigns=(), topics=(), days_ago=0, **fields):
+    page = NewsArticlePage(
+        title=title,
+        summary=fields.pop("summary", f"Summary of {title}."),
+        date=datetime.date(2026, 11, 1) - datetime.timedelta(days=days_ago),
+        **fields,
+    )
+    news_index.add_child(instance=page)
+    page.campaigns.set(campaigns)
+    page.topics.set(topics)
+    return publish(page)
+
+
+def get(client, url, **extra):
+    response = client.get(url, **extra)
+    return response, response.get("X-Cache"), response.content.decode()
+
+
+def assert_hit(client, url):
+    response, state, html = get(client, url)
+    assert response.status_code == 200, url
+    assert state == "HIT", f"{url} was not served from the cache"
+    return html
+
+
+def assert_miss(client, url):
+    response, state, html = get(client, url)
+    assert state == "MISS", f"{url} was served from the cache"
+    return response, html
+
+
+def warm(client, *urls):
+    """Visit each URL twice: the second visit must come from the cache."""
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+        assert_hit(client, url)
+
+
+@pytest.fixture
+def site(site_tree):
+    """The site tree with topics, articles on both campaigns, a content page, featured campaigns."""
+    home = site_tree["home"]
+    justice = Topic.objects.create(name="Justice", slug="justice")
+    mining = Topic.objects.create(name="Mining", slug="mining")
+    articles = [
+        add_article(
+            site_tree["news"],
+            f"Article {number}",
+            campaigns=[site_tree["fujimori"] if number % 2 else site_tree["truth"]],
+            topics=[justice if number % 2 else mining],
+            days_ago=number,
+        )
+        for number in range(1, 14)
+    ]
+    about = home.add_child(
+        instance=StandardPage(
+            title="About us", slug="about", intro="Who we are.", show_in_menus=True
+        )
+    )
+    publish(about)
+    history = about.add_child(instance=StandardPage(title="History", slug="history"))
+    publish(history)
+    news = site_tree["news"]
+    news.show_in_menus = True
+    publish(news)
+    home = HomePage.objects.get(pk=home.pk)
+    home.featured_campaigns.create(campaign=site_tree["fujimori"])
+    publish(home)
+    return dict(
+        site_tree,
+        home=home,
+        articles=articles,
+        about=about,
+        history=history,
+        justice=justice,
+        mining=mining,
+    )
+
+
+ALL_URLS = [
+    "/",
+    "/news/",
+    "/news/?page=2",
+    "/news/?campaign=fujimori-extradition",
+    "/news/?topic=justice&page=1",
+    "/campaigns/",
+    "/campaigns/fujimori-extradition/",
+    "/campaigns/truth-commission/",
+    "/about/",
+    "/about/history/",
+]
+
+
+# Serving from the cache ------------------------------------------------------------------------
+
+
+def test_second_anonymous_visit_is_served_from_the_cache_without_queries(
+    client, site, django_assert_num_queries
+):
+    first, state, html = get(client, "/news/")
+    assert first.status_code == 200 and state == "MISS"
+    with django_assert_num_queries(0):
+        second, state, cached_html = get(client, "/news/")
+    assert state == "HIT"
+    assert cached_html == html
+    assert second["Content-Type"] == first["Content-Type"]
+    # Security headers are still added to every cached response.
+    assert second["X-Frame-Options"] == "DENY"
+    assert "Content-Security-Policy" in second
+
+
+def test_head_is_answered_from_a_stored_get(client, site):
+    client.get("/about/")
+    assert client.head("/about/")["X-Cache"] == "HIT"
+
+
+def test_listing_parameters_are_part_of_the_key(client, site):
+    warm(client, "/news/", "/news/?page=2")
+    page_one = assert_hit(client, "/news/")
+    page_two = assert_hit(client, "/news/?page=2")
+    assert page_one != page_two
+    assert "Article 13" in page_two and "Article 13" not in page_one
+    # The same parameters in another order are the same page.
+    warm(client, "/news/?topic=justice&page=1")
+    assert_hit(client, "/news/?page=1&topic=justice")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/news/?utm_source=newsletter",
+        "/news/?page=abc",
+        "/news/?page=1&page=2",
+        "/news/?topic=%3Cscript%3E",
+        "/about/?anything=1",
+    ],
+)
+def test_other_query_strings_are_never_stored(client, site, url):
+    for _ in range(2):
+        response, state, _html = get(client, url)
+        assert response.status_code == 200
+        assert state == "MISS"
+
+
+def test_not_found_pages_are_not_stored(client, site):
+    for _ in range(2):
+        response, state, _html = get(client, "/no-such-page/")
+        assert response.status_code == 404 and state == "MISS"
+
+
+# Never from the cache -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def editor(db):
+    return get_user_model().objects.create_superuser("editor", "editor@example.org", "pw")
+
+
+def test_editors_are_never_served_or_stored(client, site, editor):
+    editor_client = Client()
+    editor_client.force_login(editor)
+    for _ in range(2):
+        response, state, html = get(editor_client, "/about/")
+        assert response.status_code == 200 and state == "MISS"
+        assert "wagtail-userbar" in html or "w-userbar" in html  # the editor's userbar
+    # The editor's visits left nothing behind: the first anonymous visit renders afresh,
+    # and the anonymous page has no userbar.
+    response, state, html = get(client, "/about/")
+    assert state == "MISS"
+    assert "userbar" not in html
+    assert_hit(client, "/about/")
+
+
+def test_a_request_with_a_session_cookie_is_never_served_from_the_cache(client, site):
+    warm(client, "/about/")
+    client.cookies["sessionid"] = "anything"
+    assert_miss(client, "/about/")
+
+
+def test_search_is_never_cached(client, site):
+    for _ in range(2):
+        response, state, _html = get(client, "/search/?q=article")
+        assert response.status_code == 200 and state == "MISS"
+
+
+def test_admin_preview_shows_the_draft_and_leaves_the_cache_alone(client, site, editor):
+    about = site["about"]
+    warm(client, "/about/")
+    draft = about.get_latest_revision_as_object()
+    draft.intro = "A draft introduction nobody may see yet."
+    draft.save_revision()
+    editor_client = Client()
+    editor_client.force_login(editor)
+    preview = editor_client.get(f"/admin/pages/{about.pk}/edit/preview/")
+    # The preview view needs the form data posted first; what matters here is the public page.
+    assert preview.get("X-Cache") != "HIT"
+    html = assert_hit(client, "/about/")
+    assert "A draft introduction" not in html
+
+
+def test_shared_draft_links_are_never_cached(client, site):
+    from editorial.models import SharedDraftLink
+
+    about = site["about"]
+    draft = about.get_latest_revision_as_object()
+    draft.intro = "Draft intro for the trustees."
+    draft.save_revision()
+    link = SharedDraftLink.objects.create(page=about)
+    for _ in range(2):
+        response, state, html = get(client, f"/preview/{link.token}/")
+        assert response.status_code == 200 and state == "MISS"
+        assert "Draft intro for the trustees." in html
+    # Saving a draft changed nothing the public sees: the live page is still cached.
+    warm(client, "/about/")
+    assert "Draft intro" not in assert_hit(client, "/about/")
+
+
+def test_join_form_and_its_errors_are_never_cached(client, site):
+    from membership.models import JoinPage
+
+    join = site["home"].add_child(instance=JoinPage(title="Become a member", slug="join"))
+    publish(join)
+    for _ in range(2):
+        response, state, html = get(client, "/join/")
+        assert response.status_code == 200 and state == "MISS"  # it holds a CSRF token
+    import time
+
+    from membership import spam
+
+    started = spam.issue_started_token(at=time.time() - 10)
+    posted = client.post("/join/", {"name": "", "email": "not-an-address", "started": started})
+    assert posted.status_code == 200
+    assert posted["X-Cache"] == "MISS"
+    assert "not-an-address" in posted.content.decode()
+    response, state, html = get(Client(), "/join/")
+    assert state == "MISS" and "not-an-address" not in html
+
+
+def test_a_response_rendered_while_content_changes_is_not_kept(rf, site):
+    """A page rendered from data read before a publish must not outlive the publish."""
+
+    def render_while_an_editor_publishes(request):
+        from django.urls import resolve
+
+        match = resolve(request.path)
+        request.resolver_match = match
+        response = match.func(request, *match.args, **match.kwargs)
+        response.render()
+        article = site["articles"][0]
+        article.title = "Changed while rendering"
+        publish(article)
+        return response
+
+    middleware = PageCacheMiddleware(render_while_an_editor_publishes)
+    request = rf.get("/news/")
+    request.COOKIES = {}
+    from django.contrib.auth.models import AnonymousUser
+
+    request.user = AnonymousUser()
+    assert middleware(request)["X-Cache"] == "MISS"
+    url = "http://testserver/news/?"
+    entry, gens = store.read(url, "/news/")
+    assert entry is not None  # it was stored, but under generations that are already gone
+    assert not store.is_fresh(entry, gens)
+
+
+# Invalidation ----------------------------------------------------------------------------------
+
+
+def test_publishing_a_new_article_updates_every_page_that_lists_news(client, site):
+    warm(client, *ALL_URLS, "/news/article-1/")
+    add_article(
+        site["news"], "Fresh news from Lima", campaigns=[site["fujimori"]], topics=[site["justice"]]
+    )
+    for url in [
+        "/",
+        "/news/",
+        "/news/?campaign=fujimori-extradition",
+        "/news/?topic=justice&page=1",
+        "/campaigns/fujimori-extradition/",
+    ]:
+        response, html = assert_miss(client, url)
+        assert "Fresh news from Lima" in html, url
+    # Later pages of the listing moved along by one article.
+    response, html = assert_miss(client, "/news/?page=2")
+    assert "Article 10" in html
+    # Articles show their newer neighbour and related news.
+    assert_miss(client, "/news/article-1/")
+    assert_miss(client, "/campaigns/")
+    # Content pages do not list news: still cached.
+    assert_hit(client, "/about/")
+    assert_hit(client, "/about/history/")
+
+
+def test_republishing_an_article_updates_it_and_its_listings_but_not_content_pages(client, site):
+    article = site["articles"][0]
+    url = article.url
+    warm(client, url, "/news/", "/", "/about/")
+    article = NewsArticlePage.objects.get(pk=article.pk)
+    article.title = "A corrected headline"
+    publish(article)
+    for target in (url, "/news/", "/"):
+        assert "A corrected headline" in assert_miss(client, target)[1]
+    assert_hit(client, "/about/")
+
+
+def test_saving_a_draft_changes_nothing_visitors_see(client, site):
+    article = site["articles"][0]
+    warm(client, article.url, "/news/")
+    draft = article.get_latest_revision_as_object()
+    draft.title = "An unpublished headline"
+    draft.save_revision()
+    assert "An unpublished headline" not in assert_hit(client, article.url)
+    assert_hit(client, "/news/")
+
+
+def test_unpublishing_an_article_removes_it_at_once(client, site):
+    article = site["articles"][0]
+    url = article.url
+    warm(client, url, "/news/", "/")
+    article.unpublish()
+    assert client.get(url).status_code == 404
+    assert f">{article.title}<" not in assert_miss(client, "/news/")[1]
+    assert f">{article.title}<" not in assert_miss(client, "/")[1]
+
+
+def test_deleting_an_article_removes_it_at_once(client, site):
+    article = site["articles"][0]
+    url, title = article.url, article.title
+    warm(client, url, "/news/", "/campaigns/fujimori-extradition/")
+    article.delete()
+    assert client.get(url).status_code == 404
+    assert f">{title}<" not in assert_miss(client, "/news/")[1]
+    assert f">{title}<" not in assert_miss(client, "/campaigns/fujimori-extradition/")[1]
+
+
+def test_deleting_a_draft_that_never_went_live_keeps_the_cache(client, site):
+    warm(client, "/news/", "/about/")
+    draft = NewsArticlePage(title="Never published", summary="x", live=False)
+    site["news"].add_child(instance=draft)
+    draft.delete()
+    assert_hit(client, "/about/")
+
+
+def test_moving_a_page_updates_its_old_and_new_addresses_and_the_menu(client, site):
+    history = site["history"]
+    warm(client, "/about/history/", "/about/", "/")
+    history.move(site["home"], pos="last-child")
+    # The old address now redirects (Wagtail records a redirect on moves) instead of
+    # serving the stored page.
+    old = client.get("/about/history/")
+    assert old.status_code in (301, 404) and old["X-Cache"] == "MISS"
+    assert client.get("/history/").status_code == 200
+    assert_miss(client, "/about/")
+
+
+def test_a_campaign_change_updates_the_pages_that_show_campaigns(client, site):
+    warm(client, "/", "/campaigns/", "/news/", "/news/article-1/", "/about/")
+    fujimori = CampaignPage.objects.get(pk=site["fujimori"].pk)
+    fujimori.title = "Fujimori: justice at last"
+    publish(fujimori)
+    for url in (
+        "/",
+        "/campaigns/",
+        "/news/",
+        "/news/article-1/",
+        "/campaigns/fujimori-extradition/",
+    ):
+        assert "Fujimori: justice at last" in assert_miss(client, url)[1], url
+    assert_hit(client, "/about/")
+
+
+def test_unpublishing_a_campaign_removes_it_from_listings(client, site):
+    warm(client, "/campaigns/", "/campaigns/truth-commission/")
+    CampaignPage.objects.get(pk=site["truth"].pk).unpublish()
+    assert client.get("/campaigns/truth-commission/").status_code == 404
+    assert "Truth Commission" not in assert_miss(client, "/campaigns/")[1]
+
+
+def test_renaming_a_topic_updates_news_pages_only(client, site):
+    warm(client, "/news/", "/news/article-1/", "/about/")
+    site["justice"].name = "Justice and reparations"
+    site["justice"].save()
+    assert "Justice and reparations" in assert_miss(client, "/news/")[1]
+    assert "Justice and reparations" in assert_miss(client, "/news/article-1/")[1]
+    assert_hit(client, "/about/")
+
+
+def test_site_settings_change_updates_every_page(client, site):
+    warm(client, *ALL_URLS)
+    settings = SiteSettings.load()
+    settings.charity_number = "1040439"
+    settings.save()
+    for url in ALL_URLS:
+        assert "1040439" in assert_miss(client, url)[1], url
+
+
+def test_a_menu_title_change_updates_every_page(client, site):
+    warm(client, *ALL_URLS)
+    about = StandardPage.objects.get(pk=site["about"].pk)
+    about.title = "Who we are"
+    publish(about)
+    for url in ALL_URLS:
+        assert "Who we are" in assert_miss(client, url)[1], url
+
+
+def test_a_body_change_of_a_menu_page_updates_that_page_only(client, site):
+    warm(client, "/about/", "/news/", "/")
+    about = StandardPage.objects.get(pk=site["about"].pk)
+    about.intro = "PSG since 1992."
+    publish(about)
+    assert "PSG since 1992." in assert_miss(client, "/about/")[1]
+    assert_hit(client, "/news/")
+    assert_hit(client, "/")
+
+
+def test_a_new_view_restriction_stops_serving_the_page(client, site):
+    warm(client, "/about/history/")
+    PageViewRestriction.objects.create(
+        page=Page.objects.get(pk=site["history"].pk),
+        restriction_type=PageViewRestriction.LOGIN,
+    )
+    response = client.get("/about/history/")
+    assert response.status_code == 302
+    assert response["X-Cache"] == "MISS"
+
+
+def test_changing_a_listed_image_updates_pages(client, site):
+    from bench.content import make_images
+
+    image = make_images(1)[0]
+    article = NewsArticlePage.objects.get(pk=site["articles"][0].pk)
+    article.image = image
+    publish(article)
+    warm(client, "/news/")
+    image.title = "Renamed landscape"
+    image.save()
+    assert_miss(client, "/news/")
