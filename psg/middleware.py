@@ -47,10 +47,18 @@ class RequestSizeLimitMiddleware:
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
-    """Apply PSG_ADMIN_CONTENT_SECURITY_POLICY under the admin URL prefix."""
+    """Apply PSG_ADMIN_CONTENT_SECURITY_POLICY under the admin URL prefix.
+
+    Page previews are rendered by Wagtail through a simulated request for the page's own
+    URL, so they get the public policy (they show what visitors will see), except that the
+    editor's preview panel must be able to frame them: frame-ancestors 'self'.
+    """
 
     def get_policy_parts(self, request, response, report_only=False):
         parts = super().get_policy_parts(request, response, report_only=report_only)
+        if getattr(request, "is_preview", False) or getattr(request, "is_dummy", False):
+            parts.replace = {**(parts.replace or {}), "frame-ancestors": ["'self'"]}
+            return parts
         admin_policy = getattr(settings, "PSG_ADMIN_CONTENT_SECURITY_POLICY", None)
         prefix = getattr(settings, "PSG_ADMIN_URL_PREFIX", "/admin/")
         if (
@@ -108,6 +116,8 @@ class LoginThrottleMiddleware:
         window = settings.PSG_LOGIN_FAILURE_WINDOW
         key = self.cache_key(request)
         record = cache.get(key)
+        if record and record["first"] + window <= time.time():
+            record = None  # the window has passed, whatever the cache still holds
         if record and record["count"] >= limit:
             return self.refuse(request, record, window)
 
