@@ -111,8 +111,9 @@ class CampaignPage(CampaignCardPreviewMixin, Page):
     subpage_types = []
 
     search_fields = Page.search_fields + [
-        index.SearchField("summary", boost=2),
+        index.SearchField("summary", boost=1.5),
         index.SearchField("body"),
+        index.RelatedFields("milestones", [index.SearchField("description")]),
         index.FilterField("status"),
     ]
 

@@ -134,7 +134,7 @@ class StandardPage(Page):
     subpage_types = ["home.StandardPage"]
 
     search_fields = Page.search_fields + [
-        index.SearchField("intro", boost=2),
+        index.SearchField("intro", boost=1.5),
         index.SearchField("body"),
     ]
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("news/feed/atom/", news_feeds.atom_feed, name="news_feed_atom"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", seo.robots_txt, name="robots_txt"),
+    path("search/suggest/", search_views.suggest, name="search_suggest"),
     path("", include("editorial.urls")),
 ]
 

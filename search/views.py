@@ -1,5 +1,335 @@
+"""Site search at /search/ and title suggestions at /search/suggest/.
+
+Pages are found through Wagtail's page index (the backend configured in
+WAGTAILSEARCH_BACKENDS): only live pages outside private sections, so drafts, unpublished
+changes, private and deleted pages never appear. See docs/search.md.
+"""
+
+import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import DateField, F, Q
+from django.db.models.functions import Coalesce, TruncDate
+from django.http import JsonResponse
 from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from wagtail.contrib.search_promotions.models import Query, SearchPromotion
+from wagtail.models import Page
+from wagtail.search.backends import get_search_backend
+from wagtail.search.query import PlainText
+from wagtail.search.utils import normalise_query_string
+
+from campaigns.models import CampaignIndexPage, CampaignPage
+from news.models import NewsArticlePage
+from psg.pagination import paginate
+
+from .text import MAX_QUERY_LENGTH, clean_query, highlight, search_terms, snippet
+
+RESULTS_PER_PAGE = 10
+SUGGESTIONS_COUNT = 8
+SUGGEST_MIN_LENGTH = 2
+POPULAR_SEARCHES_COUNT = 8
+POPULAR_SEARCHES_DAYS = 30
+
+TYPE_CHOICES = [("", "Everything"), ("news", "News"), ("campaign", "Campaigns"), ("page", "Pages")]
+TYPE_LABELS = {"news": "News", "campaign": "Campaign", "page": "Page"}
+SORT_CHOICES = [("", "Most relevant"), ("newest", "Newest first")]
 
 
+def _no_store(response):
+    """Search responses are personal to the query and never cached or indexed."""
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def page_type(page):
+    """'news', 'campaign' or 'page' for a specific page (or its class)."""
+    cls = page if isinstance(page, type) else type(page)
+    if issubclass(cls, NewsArticlePage):
+        return "news"
+    if issubclass(cls, CampaignPage):
+        return "campaign"
+    return "page"
+
+
+def _content_type_ids(*models):
+    return [ct.pk for ct in ContentType.objects.get_for_models(*models).values()]
+
+
+def visible_pages():
+    """Every page a visitor may see: live and outside private sections."""
+    return Page.objects.live().public()
+
+
+def filtered_pages(result_type="", campaign=None):
+    """The pages to search among, after the type and campaign filters."""
+    pages = visible_pages()
+    if result_type == "news":
+        pages = pages.filter(content_type__in=_content_type_ids(NewsArticlePage))
+    elif result_type == "campaign":
+        pages = pages.filter(content_type__in=_content_type_ids(CampaignPage))
+    elif result_type == "page":
+        pages = pages.exclude(content_type__in=_content_type_ids(NewsArticlePage, CampaignPage))
+    if campaign is not None:
+        # A campaign's pages: its hub and the news articles filed under it.
+        article_ids = NewsArticlePage.objects.filter(campaigns=campaign).values("pk")
+        pages = pages.filter(Q(id=campaign.pk) | Q(id__in=article_ids))
+    return pages
+
+
+def run_search(terms, result_type="", campaign=None, sort="", exclude_ids=()):
+    """Search results (lazy, sliceable, countable) for a list of cleaned search terms."""
+    pages = filtered_pages(result_type, campaign)
+    if exclude_ids:
+        pages = pages.exclude(id__in=list(exclude_ids))
+    query = PlainText(" ".join(terms), operator="and")
+    if sort != "newest":
+        return pages.search(query)
+    backend = get_search_backend()
+    if backend.query_compiler_class.HANDLES_ORDER_BY_EXPRESSIONS:
+        # The database backends order by an expression: an article's own date, else the
+        # date the page was first published.
+        pages = pages.annotate(
+            sort_date=Coalesce(
+                "newsarticlepage__date",
+                TruncDate("first_published_at"),
+                output_field=DateField(),
+            )
+        ).order_by(F("sort_date").desc(nulls_last=True), "-id")
+    else:
+        # Elasticsearch sorts on indexed fields only: articles by their date when only news is
+        # asked for, otherwise every page by when it was first published.
+        if result_type == "news":
+            pages = _news_queryset(campaign, exclude_ids).order_by("-date", "-id")
+        else:
+            pages = pages.order_by("-first_published_at", "-id")
+    return pages.search(query, order_by_relevance=False)
+
+
+def _news_queryset(campaign, exclude_ids):
+    articles = NewsArticlePage.objects.live().public()
+    if campaign is not None:
+        articles = articles.filter(
+            id__in=NewsArticlePage.objects.filter(campaigns=campaign).values("pk")
+        )
+    if exclude_ids:
+        articles = articles.exclude(id__in=list(exclude_ids))
+    return articles
+
+
+def promoted_results(text):
+    """Editors' picks for this query (search promotions), in their order.
+
+    A promoted page that is not live and public is left out, like any other result.
+    """
+    promotions = list(
+        SearchPromotion.objects.filter(query__query_string=normalise_query_string(text))
+        .select_related("page")
+        .order_by("sort_order", "pk")
+    )
+    if not promotions:
+        return []
+    page_ids = [p.page_id for p in promotions if p.page_id]
+    pages = {page.pk: page for page in visible_pages().filter(pk__in=page_ids).specific(defer=True)}
+    picks = []
+    for promotion in promotions:
+        if promotion.page_id:
+            page = pages.get(promotion.page_id)
+            if page is None:
+                continue
+            picks.append(
+                {
+                    "page_id": page.pk,
+                    "title": page.title,
+                    "url": page.get_url(),
+                    "description": promotion.description or _summary(page),
+                }
+            )
+        elif promotion.external_link_url:
+            picks.append(
+                {
+                    "page_id": None,
+                    "title": promotion.external_link_text or promotion.external_link_url,
+                    "url": promotion.external_link_url,
+                    "description": promotion.description,
+                }
+            )
+    return picks
+
+
+def _summary(page):
+    for name in ("summary", "intro", "hero_intro", "search_description"):
+        value = getattr(page, name, "")
+        if isinstance(value, str) and value.strip():
+            return value
+    return ""
+
+
+def page_text(page):
+    """The page's searchable text other than its title, as indexed (summaries, bodies...)."""
+    from wagtail.search import index
+
+    parts = []
+    for field in page.get_search_fields():
+        if isinstance(field, index.SearchField) and field.field_name != "title":
+            value = field.get_value(page)
+            if isinstance(value, (list, tuple)):
+                parts.extend(str(v) for v in value if v)
+            elif value:
+                parts.append(str(value))
+    return " ".join(parts)
+
+
+def page_date(page):
+    date = getattr(page, "date", None)
+    if isinstance(date, datetime.date):
+        return date
+    if page.first_published_at:
+        return timezone.localtime(page.first_published_at).date()
+    return None
+
+
+def build_results(pages, terms, request):
+    """Turn a list of (base) pages into what the template shows, in the same order."""
+    ids = [page.pk for page in pages]
+    specific = {page.pk: page for page in Page.objects.filter(pk__in=ids).specific()}
+    items = []
+    for pk in ids:
+        page = specific.get(pk)
+        if page is None:
+            continue
+        kind = page_type(page)
+        items.append(
+            {
+                "page": page,
+                "url": page.get_url(request),
+                "title_html": highlight(page.title, terms),
+                "type": kind,
+                "type_label": TYPE_LABELS[kind],
+                "date": page_date(page),
+                "snippet_html": snippet(page_text(page), terms),
+            }
+        )
+    return items
+
+
+def campaign_hubs():
+    return list(
+        CampaignPage.objects.live().public().defer_streamfields().order_by("status_order", "title")
+    )
+
+
+def popular_searches():
+    since = timezone.now().date() - datetime.timedelta(days=POPULAR_SEARCHES_DAYS)
+    return [
+        q.query_string for q in Query.get_most_popular(date_since=since)[:POPULAR_SEARCHES_COUNT]
+    ]
+
+
+def log_query(text):
+    """Count this query for the editors' search reports (Reports > Search terms)."""
+    Query.get(text).add_hit()
+
+
+@require_GET
 def search(request):
-    return TemplateResponse(request, "search/search.html", {"search_query": ""})
+    text, notes = clean_query(request.GET.get("q", ""))
+    terms = search_terms(text)
+
+    result_type = request.GET.get("type", "")
+    if result_type not in TYPE_LABELS:
+        result_type = ""
+    sort = "newest" if request.GET.get("sort") == "newest" else ""
+
+    campaign_slug = request.GET.get("campaign", "")
+    campaign = None
+    unknown_campaign = False
+    if campaign_slug:
+        campaign = CampaignPage.objects.live().public().filter(slug=campaign_slug[:255]).first()
+        unknown_campaign = campaign is None
+
+    filters_applied = bool(result_type or campaign)
+    context = {
+        "search_query": text,
+        "search_terms": terms,
+        "query_truncated": "truncated" in notes,
+        "max_query_length": MAX_QUERY_LENGTH,
+        "result_type": result_type,
+        "sort": sort,
+        "campaign": campaign,
+        "unknown_campaign": unknown_campaign,
+        "filters_applied": filters_applied,
+        "type_choices": TYPE_CHOICES,
+        "sort_choices": SORT_CHOICES,
+        "campaign_choices": campaign_hubs(),
+        "campaign_index": CampaignIndexPage.objects.live().public().first(),
+        "promoted": [],
+        "results_page": None,
+        "results": [],
+        "total": 0,
+    }
+
+    if not terms:
+        context["popular_searches"] = popular_searches()
+        return _no_store(TemplateResponse(request, "search/search.html", context))
+
+    first_page = request.GET.get("page", "1") in ("", "1")
+    promoted = []
+    if not filters_applied and not unknown_campaign:
+        promoted = promoted_results(text)
+    exclude_ids = [p["page_id"] for p in promoted if p["page_id"]]
+
+    if unknown_campaign:
+        results = visible_pages().none()
+    else:
+        results = run_search(terms, result_type, campaign, sort, exclude_ids)
+    results_page = paginate(request, results, per_page=RESULTS_PER_PAGE)
+    items = build_results(list(results_page.object_list), terms, request)
+
+    if first_page and not notes:
+        log_query(text)
+
+    context.update(
+        promoted=promoted if results_page.number == 1 else [],
+        results_page=results_page,
+        results=items,
+        total=results_page.paginator.count + len(promoted),
+        organic_total=results_page.paginator.count,
+        querystring=_querystring(text, result_type, campaign, sort),
+    )
+    return _no_store(TemplateResponse(request, "search/search.html", context))
+
+
+def _querystring(text, result_type, campaign, sort):
+    from django.http import QueryDict
+
+    params = QueryDict(mutable=True)
+    params["q"] = text
+    if result_type:
+        params["type"] = result_type
+    if campaign is not None:
+        params["campaign"] = campaign.slug
+    if sort:
+        params["sort"] = sort
+    return params.urlencode()
+
+
+@require_GET
+def suggest(request):
+    """Titles of live, public pages that start like what is being typed (JSON)."""
+    text, _notes = clean_query(request.GET.get("q", ""))
+    terms = search_terms(text)
+    suggestions = []
+    if terms and len(" ".join(terms)) >= SUGGEST_MIN_LENGTH:
+        pages = visible_pages().autocomplete(PlainText(" ".join(terms), operator="and"))
+        for page in pages[:SUGGESTIONS_COUNT]:
+            suggestions.append(
+                {
+                    "title": page.title,
+                    "url": page.get_url(request),
+                    "type": TYPE_LABELS[page_type(page.specific_class or Page)],
+                }
+            )
+    return _no_store(JsonResponse({"query": text, "results": suggestions}))

@@ -166,16 +166,17 @@ else:
     }
 
 
-# Search: Wagtail's database backend unless ELASTICSEARCH_URL is set.
+# Search: the database's own full-text search (SQLite FTS5 / PostgreSQL) unless
+# ELASTICSEARCH_URL is set. Both fold accents and case (search/backends/, docs/search.md).
 
 WAGTAILSEARCH_BACKENDS = {
     "default": {
-        "BACKEND": "wagtail.search.backends.database",
+        "BACKEND": "search.backends.database",
     }
 }
 if env("ELASTICSEARCH_URL"):
     WAGTAILSEARCH_BACKENDS["default"] = {
-        "BACKEND": "wagtail.search.backends.elasticsearch9",
+        "BACKEND": "search.backends.elasticsearch9",
         "URLS": [env("ELASTICSEARCH_URL")],
         "INDEX_PREFIX": env("ELASTICSEARCH_INDEX_PREFIX", "psg_"),
         "TIMEOUT": int(env("ELASTICSEARCH_TIMEOUT", "10")),
