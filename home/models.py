@@ -97,6 +97,9 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["latest_news"] = self.latest_news()
         context["featured_campaigns"] = self.featured()
+        # The cards' picture renditions, one query per list rather than one per card.
+        models.prefetch_related_objects(context["latest_news"], "image__renditions")
+        models.prefetch_related_objects(context["featured_campaigns"], "image__renditions")
         return context
 
 

@@ -98,9 +98,10 @@ class NewsIndexPage(Page):
         context = super().get_context(request, *args, **kwargs)
         articles, active = self.filter_articles(request)
         page = paginate(request, articles, per_page=NEWS_PER_PAGE)
-        # Campaigns and topics of the listed articles, fetched once for the whole page.
+        # Campaigns, topics and picture renditions of the listed articles, fetched once for
+        # the whole page.
         page.object_list = list(
-            page.object_list.prefetch_related("campaigns", "topics")
+            page.object_list.prefetch_related("campaigns", "topics", "image__renditions")
             if hasattr(page.object_list, "prefetch_related")
             else page.object_list
         )
@@ -195,6 +196,8 @@ class NewsArticlePage(ArticleCardPreviewMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["previous_article"], context["next_article"] = self.neighbours()
         context["related_articles"] = self.related_articles()
+        # The related cards' picture renditions in one query rather than one per card.
+        models.prefetch_related_objects(context["related_articles"], "image__renditions")
         return context
 
     def _siblings(self):

@@ -5,24 +5,22 @@ that editors ticked "Show in menus" for; the breadcrumbs are the page's ancestor
 tree's root.
 """
 
+from django.db.models import Subquery
 from wagtail.models import Page, Site
-
-
-def site_root(request):
-    """The home page of the site serving this request, or None (e.g. on an error page)."""
-    if request is None:
-        return None
-    site = Site.find_for_request(request)
-    return site.root_page if site else None
 
 
 def main_menu(request, current_page=None):
     """The menu items as dicts: title, url and whether the current page is in that section."""
-    root = site_root(request)
-    if root is None:
+    site = Site.find_for_request(request) if request is not None else None
+    if site is None:
         return []
+    # The children of the site's root page, found without loading the root page first.
+    root = Page.objects.filter(pk=site.root_page_id)
     items = (
-        Page.objects.child_of(root)
+        Page.objects.filter(
+            path__startswith=Subquery(root.values("path")[:1]),
+            depth=Subquery(root.values("depth")[:1]) + 1,
+        )
         .live()
         .public()
         .in_menu()

@@ -18,12 +18,16 @@ def _site_name(request):
 
 
 def _share_rendition(image):
+    """The share-card rendition, fetched once per image per request (the share tags and the
+    structured data both use it)."""
     if not image:
         return None
-    try:
-        return image.get_rendition(seo.SHARE_IMAGE_SPEC)
-    except (SourceImageIOError, OSError):
-        return None
+    if not hasattr(image, "_share_rendition"):
+        try:
+            image._share_rendition = image.get_rendition(seo.SHARE_IMAGE_SPEC)
+        except (SourceImageIOError, OSError):
+            image._share_rendition = None
+    return image._share_rendition
 
 
 @register.inclusion_tag("includes/seo.html", takes_context=True)
