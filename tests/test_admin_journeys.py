@@ -12,6 +12,7 @@ import re
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import mail
@@ -242,6 +243,7 @@ def test_editor_writes_previews_and_submits_an_article_that_a_moderator_publishe
     assert "root@perusupportgroup.org.uk" not in recipients
     assert editor.email not in recipients
     assert any("Extradition hearing set for December" in m.subject for m in mail.outbox)
+    assert {m.from_email for m in mail.outbox} == {settings.WAGTAILADMIN_NOTIFICATION_FROM_EMAIL}
 
     # The moderator sees it on the dashboard, approves it, and it is live.
     dashboard = moderator_client.get(reverse("wagtailadmin_home")).content.decode()
@@ -262,10 +264,25 @@ def test_editor_writes_previews_and_submits_an_article_that_a_moderator_publishe
     public = editor_client.get("/news/extradition-hearing/")
     assert public.status_code == 200
     assert "Quillabamba witnesses will give evidence." in public.content.decode()
-    # Filed under its campaign, and found by search.
+    # Filed under its campaign (shown on the campaign's page), and found by search.
     assert article in fujimori.news_articles.live()
+    hub = editor_client.get("/campaigns/fujimori-extradition/").content.decode()
+    assert "Extradition hearing set for December" in hub
     found = NewsArticlePage.objects.live().search("Quillabamba")
     assert [hit.pk for hit in found] == [article.pk]
+
+
+@pytest.mark.django_db
+def test_the_bulk_publish_action_refuses_an_editor(site_tree, editor, editor_client):
+    draft = site_tree["news"].add_child(
+        instance=NewsArticlePage(title="Bulk draft", slug="bulk-draft", summary="S", live=False)
+    )
+    draft.save_revision(user=editor)
+    url = reverse("wagtail_bulk_action", args=["wagtailcore", "page", "publish"])
+    response = editor_client.post(f"{url}?id={draft.pk}", {"include_descendants": ""})
+    assert response.status_code in (200, 302)
+    draft.refresh_from_db()
+    assert not draft.live
 
 
 @pytest.mark.django_db
