@@ -10,6 +10,7 @@ Nothing here touches the database. The rules:
 - Highlighted text is escaped first; only our own ``<mark>`` tags are added to it.
 """
 
+import functools
 import re
 import unicodedata
 
@@ -19,6 +20,7 @@ from django.utils.safestring import mark_safe
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
 SNIPPET_LENGTH = 240
+MAX_SNIPPET_SOURCE = 20_000
 
 _WHITESPACE_CONTROLS = {"\t", "\n", "\r", "\x0b", "\x0c"}
 # A word: letters, digits and connectors (Unicode aware), as the backends' tokenizers see it.
@@ -69,20 +71,24 @@ def search_terms(text):
     return terms
 
 
+@functools.lru_cache(maxsize=8192)
+def _fold_char(char):
+    base = unicodedata.normalize("NFKD", char)
+    base = "".join(c for c in base if not unicodedata.combining(c)).lower()
+    # Keep positions aligned: the first character of the folded form, or the character
+    # itself when folding removes it entirely.
+    return base[:1] or char
+
+
 def fold(text):
     """Lowercase ``text`` and strip its accents, keeping one output character per input one.
 
     Keeping the length means a match found in the folded text is at the same place in the
     original, so the original can be highlighted.
     """
-    out = []
-    for char in text:
-        base = unicodedata.normalize("NFKD", char)
-        base = "".join(c for c in base if not unicodedata.combining(c)).lower()
-        # Keep positions aligned: use the first character of the folded form, or the
-        # character itself when folding changes its length (e.g. "ß" -> "ss").
-        out.append(base if len(base) == 1 else (base[:1] or char))
-    return "".join(out)
+    if text.isascii():
+        return text.lower()
+    return "".join(map(_fold_char, text))
 
 
 def _match_pattern(terms):
@@ -119,7 +125,8 @@ def snippet(text, terms, length=SNIPPET_LENGTH):
     Falls back to the start of the text when no word matches (the page matched on its title,
     its campaign or a stemmed form).
     """
-    text = " ".join((text or "").split())
+    # Long bodies: the extract comes from the first MAX_SNIPPET_SOURCE characters.
+    text = " ".join((text or "")[:MAX_SNIPPET_SOURCE].split())
     if not text:
         return ""
     pattern = _match_pattern(terms)

@@ -1,0 +1,249 @@
+"""Search benchmark: index build time and /search/ latency at 10,000 or 100,000 articles.
+
+    .venv/bin/python -m bench.search_bench --count 10000              # SQLite and PostgreSQL
+    .venv/bin/python -m bench.search_bench --count 100000 --db postgres
+    .venv/bin/python -m bench.search_bench --count 10000 --db sqlite --repeat 30
+
+For each database it builds a fresh site (SQLite file var/bench/search-<count>.sqlite3, or the
+PostgreSQL database ``psg_bench``, dropped and created again; PSG_BENCH_POSTGRES_URL changes
+the server), loads ``count`` synthetic articles in bulk (bench/content.py), rebuilds the search
+index with ``manage.py update_index`` (timed), then requests a set of searches through Django's
+test client (the whole stack: middleware, view, template) and prints the median and 95th
+percentile of each. Each database runs in its own process. Nothing is downloaded.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_SERVER = os.environ.get("PSG_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+POSTGRES_DB = "psg_bench"
+
+# (label, query-string parameters)
+QUERIES = [
+    ("one common word", {"q": "peru"}),
+    ("accented word", {"q": "Perú"}),
+    ("two words", {"q": "fujimori extradition"}),
+    ("three words", {"q": "water contamination cajamarca"}),
+    ("rare word", {"q": "sterilisations"}),
+    ("no match", {"q": "xylophone"}),
+    ("page 5", {"q": "justice", "page": "5"}),
+    ("newest first", {"q": "justice", "sort": "newest"}),
+    ("news + campaign", {"q": "court", "type": "news", "campaign": "fujimori-extradition"}),
+    ("hostile", {"q": " AND ".join(["peru"] * 100)}),
+    ("suggest", {"q": "caja", "_url": "/search/suggest/"}),
+]
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def prepare_database(db, count):
+    if db == "sqlite":
+        path = ROOT / "var" / "bench" / f"search-{count}.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {POSTGRES_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {POSTGRES_DB}")
+    return f"{POSTGRES_SERVER}/{POSTGRES_DB}"
+
+
+def build_site(count, log):
+    from django.core.management import call_command
+
+    from bench.content import add_articles, ensure_topics
+    from campaigns.models import CampaignIndexPage, CampaignPage
+    from home.models import HomePage, StandardPage
+    from news.models import NewsArticlePage, NewsIndexPage
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    log(f"migrated in {time.perf_counter() - started:.1f}s")
+
+    home = HomePage.objects.get()
+    news = home.add_child(instance=NewsIndexPage(title="News", slug="news"))
+    hubs = home.add_child(instance=CampaignIndexPage(title="Campaigns", slug="campaigns"))
+    campaigns = [
+        hubs.add_child(
+            instance=CampaignPage(
+                title="Fujimori extradition",
+                slug="fujimori-extradition",
+                summary="Bring Alberto Fujimori to justice in Peru.",
+            )
+        ),
+        hubs.add_child(
+            instance=CampaignPage(
+                title="Truth Commission",
+                slug="truth-commission",
+                summary="Implement the recommendations of the Truth Commission.",
+            )
+        ),
+    ]
+    home.add_child(
+        instance=StandardPage(
+            title="About the Peru Support Group",
+            slug="about",
+            intro="We campaign for human rights in Perú.",
+        )
+    )
+    # A few accented titles among the synthetic ones.
+    for number in range(20):
+        news.add_child(
+            instance=NewsArticlePage(
+                title=f"Perú: informe número {number} sobre la extradición",
+                slug=f"peru-informe-{number}",
+                summary="Organizaciones en Lima y Cajamarca piden justicia.",
+            )
+        )
+
+    started = time.perf_counter()
+    add_articles(
+        news,
+        count,
+        campaigns=campaigns,
+        topics=ensure_topics(),
+        seed=1,
+        batch_size=1000,
+        progress=lambda made: made % 20000 == 0 and log(f"  {made} articles"),
+    )
+    load_seconds = time.perf_counter() - started
+    log(f"loaded {count} articles in {load_seconds:.1f}s")
+
+    started = time.perf_counter()
+    call_command("update_index", verbosity=0)
+    index_seconds = time.perf_counter() - started
+    log(f"indexed in {index_seconds:.1f}s")
+    return load_seconds, index_seconds
+
+
+def measure(repeat, log):
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # lets the client see each response's context (result counts)
+    client = Client()
+    rows = []
+    for label, params in QUERIES:
+        params = dict(params)
+        url = params.pop("_url", "/search/")
+        response = client.get(url, params)  # warm caches
+        assert response.status_code == 200, (label, response.status_code)
+        total = response.context["total"] if response.context else None
+        timings = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.get(url, params)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+        rows.append(
+            {
+                "query": label,
+                "results": total,
+                "p50_ms": round(statistics.median(timings), 1),
+                "p95_ms": round(percentile(timings, 0.95), 1),
+            }
+        )
+        log(f"  {label}: p50 {rows[-1]['p50_ms']} ms, p95 {rows[-1]['p95_ms']} ms")
+    return rows
+
+
+def worker(db, count, repeat):
+    def log(message):
+        print(f"[{db} {count}] {message}", file=sys.stderr, flush=True)
+
+    os.environ["DATABASE_URL"] = prepare_database(db, count)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "psg.settings.test"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    import logging
+
+    logging.getLogger("wagtail").setLevel(logging.WARNING)
+    load_seconds, index_seconds = build_site(count, log)
+    rows = measure(repeat, log)
+    from wagtail.models import Page
+
+    return {
+        "db": db,
+        "count": count,
+        "pages": Page.objects.count(),
+        "load_s": round(load_seconds, 1),
+        "index_s": round(index_seconds, 1),
+        "queries": rows,
+    }
+
+
+def print_table(results):
+    for result in results:
+        print(
+            f"\n{result['db']}: {result['count']:,} synthetic articles "
+            f"({result['pages']:,} pages); bulk load {result['load_s']} s, "
+            f"update_index {result['index_s']} s"
+        )
+        print(f"| {'query':<18} | {'results':>8} | {'p50 ms':>7} | {'p95 ms':>7} |")
+        print(f"|{'-' * 20}|{'-' * 10}|{'-' * 9}|{'-' * 9}|")
+        for row in result["queries"]:
+            results_count = "-" if row["results"] is None else f"{row['results']:,}"
+            print(
+                f"| {row['query']:<18} | {results_count:>8} | {row['p50_ms']:>7} | "
+                f"{row['p95_ms']:>7} |"
+            )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--json", type=Path, help="Also write the results to this file.")
+    args = parser.parse_args()
+
+    if args.worker:
+        print(json.dumps(worker(args.db, args.count, args.repeat)))
+        return
+
+    results = []
+    for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
+        completed = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.search_bench",
+                "--worker",
+                "--db",
+                db,
+                "--count",
+                str(args.count),
+                "--repeat",
+                str(args.repeat),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+            check=True,
+        )
+        results.append(json.loads(completed.stdout.strip().splitlines()[-1]))
+    print_table(results)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
