@@ -8,9 +8,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from django.views.generic import FormView
+from django.views.generic import FormView, TemplateView
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.models import Page
+from wagtail.permissions import policy_registry
 
 from .forms import ShareDraftForm
 from .models import SharedDraftLink
@@ -89,3 +90,37 @@ def revoke_link(request, link_id):
         link.revoke(request.user)
         messages.success(request, "Link revoked. Anyone who opens it now sees “Page not found”.")
     return redirect(share_url(link.page))
+
+
+def editable_pages(user):
+    return policy_registry.get_by_type(Page).instances_user_has_permission_for(user, "change")
+
+
+class ActiveLinksReportView(WagtailAdminTemplateMixin, TemplateView):
+    """Every link that still works, on pages the user may edit: who has access to what."""
+
+    template_name = "editorial/admin/active_links.html"
+    page_title = "Shared draft links"
+    header_icon = "link"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not user_may_share(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": "Shared draft links"}]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["links"] = list(
+            SharedDraftLink.objects.active()
+            .filter(page__in=editable_pages(self.request.user).values("pk"))
+            .select_related("page", "created_by")
+            .order_by("expires_at", "pk")
+        )
+        return context
+
+
+def user_may_share(user):
+    return policy_registry.get_by_type(Page).user_has_permission(user, "change")

@@ -1,8 +1,10 @@
 from django.urls import include, path, reverse
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus.pages import PageMenuItem
 
 from . import admin_urls
+from .admin_views import user_may_share
 from .panels import (
     MembershipApplicationsPanel,
     MyDraftsPanel,
@@ -51,3 +53,19 @@ def register_news_article_listing():
     from .listings import NewsArticlePageViewSet
 
     return NewsArticlePageViewSet("news_article_pages")
+
+
+class SharedLinksMenuItem(MenuItem):
+    def is_shown(self, request):
+        return user_may_share(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def register_shared_links_report():
+    return SharedLinksMenuItem(
+        "Shared draft links",
+        reverse("editorial_admin:active_links"),
+        name="shared-draft-links",
+        icon_name="link",
+        order=750,
+    )

@@ -385,6 +385,35 @@ def test_an_expired_link_says_so_on_the_share_screen(draft_article, editor, clie
     assert "/preview/" not in html
 
 
+@pytest.mark.django_db
+def test_the_report_lists_working_links_on_pages_i_can_edit(draft_article, editor, client):
+    working = SharedDraftLink.objects.create(page=draft_article, created_by=editor, note="Trustees")
+    SharedDraftLink.objects.create(page=draft_article, note="Press office (revoked)").revoke(editor)
+    SharedDraftLink.objects.create(
+        page=draft_article,
+        note="Board (lapsed)",
+        expires_at=timezone.now() - datetime.timedelta(days=1),
+    )
+    client.force_login(editor)
+    home = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert reverse("editorial_admin:active_links") in home  # in the Reports menu
+    html = client.get(reverse("editorial_admin:active_links")).content.decode()
+    assert "Trustees" in html
+    assert reverse("editorial_admin:share", args=[working.page_id]) in html
+    assert "Press office" not in html and "Board (lapsed)" not in html
+    assert working.token not in html  # the secret itself stays on the share screen
+
+    officer = make_user("olivia")
+    officer.groups.add(Group.objects.get(name="Membership officers"))
+    client.force_login(officer)
+    assert (
+        reverse("editorial_admin:active_links")
+        not in client.get(reverse("wagtailadmin_home")).content.decode()
+    )
+    response = client.get(reverse("editorial_admin:active_links"))
+    assert response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home")
+
+
 # Dashboard -----------------------------------------------------------------------------------
 
 
