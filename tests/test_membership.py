@@ -828,3 +828,17 @@ def test_editors_preview_shows_the_form(join_page):
     html = response.render().content.decode()
     assert 'name="email"' in html
     assert "Membership is open to anyone who shares our aims." in html
+
+
+def test_site_history_report_hides_application_changes_from_other_admin_users(
+    client, officer, admin_access_only_group
+):
+    application = make_application()
+    client.force_login(officer)
+    client.post(admin_urls(application)["edit"], {"status": "approved"})
+    assert "Existing Person" in client.get("/admin/reports/site-history/").content.decode()
+
+    client.force_login(user_in("Editors", "editor"))
+    response = client.get("/admin/reports/site-history/")
+    assert response.status_code == 200
+    assert "Existing Person" not in response.content.decode()
