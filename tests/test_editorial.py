@@ -483,6 +483,8 @@ def test_membership_applications_panel_only_for_people_allowed_to_see_them(edito
     assert "Recent membership applications" in html
     assert "Rosa Quispe" in html
     assert "rosa@example.org" not in html  # names only on the dashboard
+    index = reverse("membership_membershipapplication_modeladmin_index")
+    assert f'<a href="{index}">See all applications (1)</a>' in html
 
     client.force_login(editor)
     html = client.get(reverse("wagtailadmin_home")).content.decode()
