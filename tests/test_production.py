@@ -572,6 +572,7 @@ def test_documents_are_served_as_downloads(production, https, tmp_path, settings
         assert response["Content-Disposition"].startswith("attachment;"), document.url
         assert document.filename in response["Content-Disposition"]
         assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Security-Policy"] == "default-src 'none'"
         assert b"".join(response.streaming_content) == body
 
 
@@ -782,3 +783,74 @@ def test_dockerfile_installs_from_the_lock_file_and_runs_as_a_user():
     assert not re.search(r"^(ARG|ENV) .*SECRET_KEY", text, re.M), (
         "no secret is baked into the image"
     )
+
+
+# --- in a real browser ----------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_no_content_security_policy_violation_in_a_real_browser(live_server, settings, site_tree):
+    """Chromium reports no CSP violation on public pages, the admin editor and its preview."""
+    if not CHROMIUM.exists():
+        if os.environ.get("PSG_REQUIRE_ALL") == "1":
+            pytest.fail(f"Chromium is required (PSG_REQUIRE_ALL=1) but {CHROMIUM} is missing.")
+        pytest.skip("Chromium not installed")
+    from playwright.sync_api import sync_playwright
+
+    settings.WAGTAILADMIN_BASE_URL = live_server.url
+    get_user_model().objects.create_superuser(
+        "chief.editor", "chief.editor@example.org", "a-long-enough-password-42"
+    )
+    campaign = site_tree["fujimori"]
+    violations = []
+    record_violations = (
+        "document.addEventListener('securitypolicyviolation', e => console.error("
+        "'CSP violation: ' + e.violatedDirective + ' blocked ' + e.blockedURI + ' on ' + e.documentURI));"
+    )
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+            )
+            page = browser.new_page()
+            page.set_default_timeout(20_000)
+            page.add_init_script(record_violations)
+            page.on(
+                "console",
+                lambda message: (
+                    violations.append(message.text)
+                    if "Content Security Policy" in message.text or "CSP violation" in message.text
+                    else None
+                ),
+            )
+            for path in ["/", "/campaigns/", f"/campaigns/{campaign.slug}/", "/search/?q=peru"]:
+                page.goto(live_server.url + path)
+                page.wait_for_load_state("load")
+
+            page.goto(f"{live_server.url}/admin/login/")
+            page.fill("#id_username", "chief.editor")
+            page.fill("#id_password", "a-long-enough-password-42")
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{live_server.url}/admin/")
+
+            page.goto(f"{live_server.url}/admin/pages/{campaign.pk}/edit/")
+            page.wait_for_load_state("load")
+            page.fill("#id_title", "Fujimori extradition (checked)")
+            # The live preview in the side panel: an iframe of the admin's own origin.
+            page.click("button[data-side-panel-toggle='preview']")
+            preview = page.frame_locator("iframe[id='w-preview-iframe']")
+            preview.locator("h1").first.wait_for()
+            assert "Fujimori extradition (checked)" in preview.locator("h1").first.inner_text()
+            for path in ["/admin/images/multiple/add/", "/admin/documents/multiple/add/"]:
+                page.goto(live_server.url + path)
+                page.wait_for_load_state("load")
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+    assert violations == []
