@@ -12,9 +12,11 @@ On a failure, a screenshot of every open page goes to build/browser/.
 See docs/testing.md.
 """
 
+import contextlib
 import os
 import re
 import shutil
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -58,6 +60,34 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, answering one request at a time.
+
+    With the in-memory SQLite test database the server shares the tests' single connection.
+    Django's threaded server would use that connection from several threads at once, which the
+    admin's parallel requests (autosave, preview, checks) turn into "database table is locked"
+    errors; a serial server keeps every request whole. Chromium simply queues its requests.
+    """
+    from django.core.servers.basehttp import WSGIServer
+    from pytest_django.live_server_helper import LiveServer
+
+    class SerialWSGIServer(WSGIServer):
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)
+
+    address = (
+        request.config.getvalue("liveserver")
+        or os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    server = LiveServer(address, start=False)
+    server.thread.server_class = SerialWSGIServer
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -192,7 +222,15 @@ class BrowserSession:
                     except Exception as error:  # noqa: BLE001 (a screenshot must not hide the failure)
                         print(f"Could not screenshot {page.url}: {error}")
         for context in self.contexts:
+            for page in context.pages:
+                # Leaving an admin page tells the server (a beacon releasing the editing
+                # session); let it arrive while the page is still open.
+                page.goto("about:blank")
             context.close()
+        # The server answers one request at a time: once it answers this one, whatever the
+        # closing pages sent is done, and the test database can be emptied safely.
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(f"{self.base_url}/robots.txt", timeout=30).close()  # noqa: S310
 
 
 @pytest.fixture

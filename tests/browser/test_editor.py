@@ -1,0 +1,199 @@
+"""Staff journeys through the real Wagtail admin, in a real browser.
+
+An editor writes a news article, previews it (page and card), saves a draft and submits it;
+a moderator approves it, which publishes it; a visitor then finds it on the site, on its
+campaign hub and in search. A membership officer reviews an application and exports CSV.
+
+The users are made here; their groups ("Editors", "Moderators", "Membership officers") come
+from the data migrations of editorial/ and membership/.
+"""
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+from playwright.sync_api import expect
+
+from .helpers import admin_login, check_public_page, screenshot
+
+PASSWORD = "a-long-test-password-42"
+TITLE = "Families of the disappeared meet in Huancavelica"
+SLUG = "families-of-the-disappeared-meet-in-huancavelica"
+SUMMARY = "Relatives of people who disappeared during the conflict asked for the Truth Commission's recommendations to be carried out."
+BODY = "The meeting in Huancavelica brought together more than two hundred families."
+CAMPAIGN = "Truth Commission"
+
+
+def make_user(username, group_name):
+    group = Group.objects.filter(name=group_name).first()
+    if group is None:
+        pytest.fail(f'The group "{group_name}" should come from the data migrations.')
+    user = User.objects.create_user(username, f"{username}@example.org", PASSWORD)
+    user.groups.add(group)
+    return user
+
+
+def test_article_goes_from_editor_through_moderation_to_the_site(browser_session):
+    from news.models import NewsArticlePage, NewsIndexPage
+
+    make_user("edna", "Editors")
+    make_user("moira", "Moderators")
+    news = NewsIndexPage.objects.get()
+
+    # The editor starts an article under News.
+    editor = browser_session.new_page()
+    admin_login(editor, "edna", PASSWORD)
+    editor.goto(f"/admin/pages/{news.pk}/")
+    expect(editor.get_by_role("heading", level=1)).to_have_text("Exploring: News")
+    editor.get_by_role("link", name="Add child page").first.click()
+    expect(editor.get_by_role("heading", level=1)).to_have_text("New: News article")
+
+    editor.get_by_role("textbox", name="Title*").fill(TITLE)
+    editor.get_by_role("textbox", name="Summary*").fill(SUMMARY)
+    editor.get_by_role("button", name="Insert a block").first.click()
+    editor.get_by_role("option", name="Text").click()
+    text_block = editor.get_by_role("region", name="Body").get_by_role("textbox").first
+    expect(text_block).to_be_focused()
+    text_block.press_sequentially(BODY)
+    expect(text_block).to_have_text(BODY)
+    # Draftail copies what was typed into the form a moment later; a person is never faster.
+    expect(editor.locator("input[name='body-0-value']")).to_have_value(re.compile("Huancavelica"))
+    editor.get_by_role("checkbox", name=CAMPAIGN).check()
+    screenshot(editor, "editor-page-editor", for_docs=True)
+
+    editor.get_by_role("button", name="Save draft").click()
+    expect(editor).to_have_url(re.compile(r"/admin/pages/\d+/edit/$"))
+    expect(editor.get_by_role("status").first).to_contain_text(TITLE)
+    article = NewsArticlePage.objects.get(slug=SLUG)
+    assert not article.live
+    draft = article.get_latest_revision_as_object()
+    assert draft.summary == SUMMARY
+    assert BODY in str(draft.body), draft.body.raw_data
+    assert [c.title for c in draft.campaigns.all()] == [CAMPAIGN]
+
+    # The preview panel: the page, then its card in listings.
+    editor.get_by_role("button", name="Toggle preview").click()
+    preview_panel = editor.get_by_role("complementary", name="Preview")
+    expect(preview_panel).to_be_visible()
+    preview = editor.frame_locator("#w-preview-iframe")
+    expect(preview.get_by_role("heading", level=1)).to_have_text(TITLE)
+    expect(preview.get_by_text(BODY)).to_be_visible()
+    preview_panel.get_by_role("radio", name="Preview in desktop size").check()
+    screenshot(editor, "editor-preview", for_docs=True)
+    mode = preview_panel.get_by_role("combobox", name="Preview mode")
+    expect(mode.get_by_role("option")).to_have_text(["Page", "Card in listings"])
+    mode.select_option(label="Card in listings")
+    expect(preview.get_by_role("heading", level=1)).to_contain_text("appears as a card")
+    for where in ["In the news list", "On the home page and campaign pages"]:
+        card = preview.get_by_role("region", name=where).locator(".card")
+        expect(card.get_by_role("link", name=TITLE)).to_be_visible()
+    expect(preview.get_by_text(BODY)).to_have_count(0)
+    screenshot(editor, "editor-preview-card", for_docs=True)
+    editor.get_by_role("button", name="Toggle preview").click()
+
+    # Submit for moderation from the footer's action menu.
+    editor.get_by_role("button", name="More actions").click()
+    submit = editor.get_by_role("button", name="Submit to Moderator approval")
+    expect(submit).to_be_visible()
+    screenshot(editor, "editor-submit-menu", for_docs=True)
+    submit.click()
+    expect(editor.get_by_role("status").first).to_contain_text("submitted")
+    article.refresh_from_db()
+    state = article.current_workflow_state
+    assert state is not None and state.status == state.STATUS_IN_PROGRESS
+    assert not article.live
+
+    # Not public yet.
+    visitor = browser_session.new_page()
+    response = visitor.goto(f"/news/{SLUG}/")
+    assert response.status == 404
+    visitor.js_errors.clear()  # the browser logs the expected 404 as a console error
+
+    # The moderator finds it awaiting review and approves it, which publishes it.
+    moderator = browser_session.new_page()
+    admin_login(moderator, "moira", PASSWORD)
+    awaiting = moderator.get_by_role("region", name="Awaiting your review")
+    awaiting.get_by_role("link", name=TITLE).click()
+    expect(moderator).to_have_url(re.compile(rf"/admin/pages/{article.pk}/edit/"))
+    moderator.get_by_role("button", name="More actions").click()
+    moderator.get_by_role("button", name="Approve and Publish", exact=True).click()
+    expect(moderator.get_by_role("status").first).to_contain_text(f"Page '{TITLE}' has been")
+    article.refresh_from_db()
+    assert article.live
+    assert article.current_workflow_state is None
+
+    # A visitor sees it on the site, on its campaign hub and in search.
+    visitor.goto(f"/news/{SLUG}/")
+    expect(visitor.get_by_role("heading", level=1)).to_have_text(TITLE)
+    expect(visitor.get_by_text(BODY)).to_be_visible()
+    check_public_page(visitor)
+
+    visitor.goto("/campaigns/truth-commission/")
+    hub_news = visitor.get_by_role("region", name="Latest news on this campaign")
+    expect(hub_news.get_by_role("link", name=TITLE)).to_be_visible()
+    check_public_page(visitor)
+
+    visitor.goto("/news/")
+    expect(visitor.locator(".article-list").get_by_role("link", name=TITLE)).to_be_visible()
+
+    search_box = visitor.get_by_role("search").first.get_by_label("Search the site")
+    search_box.fill("Huancavelica")
+    search_box.press("Enter")
+    expect(visitor.locator(".search-summary")).to_contain_text("1 result")
+    expect(visitor.get_by_role("link", name=TITLE)).to_be_visible()
+    check_public_page(visitor)
+
+
+def test_membership_officer_reviews_an_application_and_exports_csv(browser_session):
+    from membership.models import MembershipApplication
+
+    make_user("olga", "Membership officers")
+    application = MembershipApplication.objects.create(
+        name="Ana Quispe",
+        email="ana.quispe@example.org",
+        membership_type=MembershipApplication.MembershipType.CONCESSION,
+        country="Peru",
+        consent=True,
+    )
+    MembershipApplication.objects.create(name="Luis Huamán", email="luis@example.org")
+
+    officer = browser_session.new_page()
+    admin_login(officer, "olga", PASSWORD)
+    officer.get_by_role("navigation", name="Main menu").get_by_role(
+        "link", name="Membership"
+    ).click()
+    expect(officer.get_by_role("heading", level=1)).to_have_text("Membership applications")
+    rows = officer.get_by_role("row")
+    expect(rows.filter(has_text="Ana Quispe")).to_have_count(1)
+    expect(rows.filter(has_text="Luis Huamán")).to_have_count(1)
+
+    # Inspect the application, then approve it.
+    officer.get_by_role("row", name=re.compile("Ana Quispe")).get_by_role(
+        "link", name="Inspect"
+    ).click()
+    expect(officer.get_by_role("main")).to_contain_text("ana.quispe@example.org")
+    officer.goto(f"/admin/membership/membershipapplication/edit/{application.pk}/")
+    officer.get_by_role("combobox", name="Status").select_option(label="Approved")
+    officer.get_by_role("button", name="Save").click()
+    expect(officer).to_have_url(re.compile(r"/admin/membership/membershipapplication/(\?.*)?$"))
+    application.refresh_from_db()
+    assert application.status == MembershipApplication.Status.APPROVED
+
+    # Only approved applications, exported as CSV.
+    officer.get_by_role("link", name="Approved", exact=True).click()
+    expect(officer.get_by_role("row").filter(has_text="Luis Huamán")).to_have_count(0)
+    officer.get_by_role("button", name="More actions").click()
+    with officer.expect_download() as download_info:
+        officer.get_by_role("link", name="Download CSV").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".csv")
+    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
+    assert rows[0][:3] == ["Received", "Name", "Email"]
+    assert [row[1] for row in rows[1:]] == ["Ana Quispe"]
+    exported = dict(zip(rows[0], rows[1], strict=True))
+    assert exported["Status"] == "Approved"
+    assert exported["Membership type"] == "Concession (student, unwaged or retired)"
+    assert exported["Agreed to be contacted"] == "Yes"
