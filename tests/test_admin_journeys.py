@@ -510,6 +510,12 @@ def test_anonymous_visitors_reach_no_draft_preview_revision_or_admin_screen(
         reverse("wagtailadmin_pages:revisions_compare", args=[pk, "earliest", "latest"]),
         reverse("wagtailadmin_pages:add", args=["news", "newsarticlepage", draft.get_parent().pk]),
         reverse("wagtailadmin_pages:workflow_history", args=[pk]),
+        reverse("wagtailadmin_pages:workflow_preview", args=[pk, 1]),
+        reverse(
+            "wagtailadmin_pages:preview_on_add",
+            args=["news", "newsarticlepage", draft.get_parent().pk],
+        ),
+        reverse("editorial_admin:active_links"),
         reverse("editorial_admin:share", args=[pk]),
     ]
     for url in admin_urls:
