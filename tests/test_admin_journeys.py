@@ -156,7 +156,7 @@ def preview(client, page, data, mode=None):
 
 @pytest.fixture
 def live_article(site_tree, moderator):
-    """A published article with one earlier revision, as a moderator would leave it."""
+    """A published article (one revision), as a moderator leaves it after approval."""
     article = site_tree["news"].add_child(
         instance=NewsArticlePage(
             title="Mining conflict in Cajamarca",
