@@ -9,6 +9,9 @@ import io
 import json
 import os
 import shutil
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -290,3 +293,66 @@ def test_a_postgresql_backup_is_not_restored_into_sqlite(media_root, tmp_path):
             stdout=io.StringIO(),
         )
     assert not (tmp_path / "target.sqlite3").exists()
+
+
+def manage(*args, database_path, media_root):
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "REDIS_URL"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="psg.settings.dev",
+        DATABASE_URL=f"sqlite:///{database_path}",
+        MEDIA_ROOT=str(media_root),
+    )
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_sqlite_database_file_round_trip(tmp_path):
+    """The one-machine set-up without PostgreSQL: the SQLite file is backed up online and restored."""
+    database_path = tmp_path / "site.sqlite3"
+    media_root = tmp_path / "media"
+    media_root.mkdir()
+    (media_root / "note.txt").write_text("media")
+    with sqlite3.connect(database_path) as db:
+        db.execute(
+            "CREATE TABLE django_migrations (id integer primary key, app text, name text, applied text)"
+        )
+        db.execute(
+            "INSERT INTO django_migrations (app, name, applied) VALUES ('wagtailcore', '0100_example', '2026-01-01')"
+        )
+        db.execute("CREATE TABLE notes (id integer primary key, body text)")
+        db.executemany("INSERT INTO notes (body) VALUES (?)", [("Perú",), ("Truth Commission",)])
+    db.close()
+
+    made = manage(
+        "backup_site",
+        f"--output-dir={tmp_path / 'backups'}",
+        database_path=database_path,
+        media_root=media_root,
+    )
+    assert made.returncode == 0, made.stderr
+    backup = Path(made.stdout.strip().splitlines()[-1])
+    manifest = json.loads((backup / "manifest.json").read_text())
+    assert manifest["database"]["engine"] == "sqlite"
+    assert manifest["migrations"] == {"wagtailcore": "0100_example"}
+
+    with sqlite3.connect(database_path) as db:
+        db.execute("DELETE FROM notes")
+    db.close()
+
+    restored = manage(
+        "restore_site", str(backup), "--yes", database_path=database_path, media_root=media_root
+    )
+    assert restored.returncode == 0, restored.stderr
+    with sqlite3.connect(database_path) as db:
+        assert [row[0] for row in db.execute("SELECT body FROM notes ORDER BY id")] == [
+            "Perú",
+            "Truth Commission",
+        ]
+    db.close()
+    assert (media_root / "note.txt").read_text() == "media"
