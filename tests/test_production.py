@@ -14,6 +14,7 @@ import json
 import os
 import re
 import runpy
+import shutil
 import socket
 import subprocess
 import sys
@@ -854,3 +855,32 @@ def test_no_content_security_policy_violation_in_a_real_browser(live_server, set
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
     assert violations == []
+
+
+def test_systemd_units_are_valid(tmp_path):
+    """systemd itself checks the units (with this checkout standing in for /srv/psg/app)."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    units = sorted((ROOT / "deploy" / "systemd").glob("psg-*.*"))
+    assert {unit.name for unit in units} >= {
+        "psg-web.service",
+        "psg-worker.service",
+        "psg-publish-scheduled.service",
+        "psg-publish-scheduled.timer",
+        "psg-backup.service",
+        "psg-backup.timer",
+    }
+    for unit in units:
+        (tmp_path / unit.name).write_text(unit.read_text().replace("/srv/psg/app", str(ROOT)))
+    result = subprocess.run(
+        [analyze, "verify", "--man=no", *(str(tmp_path / unit.name) for unit in units)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Unknown" not in result.stderr and "ignoring" not in result.stderr, result.stderr
+    timer = (ROOT / "deploy/systemd/psg-publish-scheduled.timer").read_text()
+    assert "OnCalendar=*-*-* *:*:00" in timer, "publish_scheduled runs every minute"
