@@ -11,7 +11,7 @@ Two changes to the stock SQLite backend:
   in SQL; only the requested page of results is then loaded.
 """
 
-from django.db.models import FloatField, Func, TextField
+from django.db.models import BigIntegerField, FloatField, Func, TextField
 from django.db.models.functions import Cast
 from modelsearch.backends.database.sqlite import sqlite as stock
 from modelsearch.backends.database.sqlite.query import MatchExpression, normalize
@@ -21,6 +21,8 @@ from modelsearch.utils import get_descendants_content_types_pks
 # FTS5 columns are (autocomplete, body, title), in the order modelsearch creates them.
 COLUMN_WEIGHTS = {"autocomplete": 0.0, "body": 1.0, "title": 4.0}
 
+
+INTEGER_KEYS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField"}
 
 # Autocomplete matches only its own column.
 AUTOCOMPLETE_COLUMN_WEIGHTS = {"autocomplete": 1.0, "body": 0.0, "title": 0.0}
@@ -78,9 +80,15 @@ class RankedSearchQueryCompiler(stock.SQLiteSearchQueryCompiler):
                 index_entry__object_id__in=allowed_ids.values("_object_id"),
             )
             .annotate(score=self._build_rank_expression(None, config))
-            .order_by("score", "-index_entry__object_id")
+            .order_by("score", self._tiebreak())
             .values_list("index_entry__object_id", "score")
         )
+
+    def _tiebreak(self):
+        """Equal scores: newest object first (numerically, where primary keys are numbers)."""
+        if self.queryset.model._meta.pk.get_internal_type() in INTEGER_KEYS:
+            return Cast("index_entry__object_id", BigIntegerField()).desc()
+        return "-index_entry__object_id"
 
     def search(self, config, start, stop, score_field=None):
         matches = self.ranked_matches(config)
