@@ -22,9 +22,10 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from .helpers import BUILD_DIR
+from .helpers import BUILD_DIR, SCREENSHOT_DIR
 
-CHROMIUM_PATH = Path("/usr/bin/chromium")
+# Debian's Chromium; PSG_CHROMIUM names another build (never one Playwright downloads).
+CHROMIUM_PATH = Path(os.environ.get("PSG_CHROMIUM") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -256,7 +257,8 @@ def phone_page(browser_session):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _clean_failure_screenshots():
-    """Screenshots of an earlier run's failures would mislead: start each run without them."""
-    if BUILD_DIR.exists():
-        shutil.rmtree(BUILD_DIR)
+def _clean_screenshots():
+    """An earlier run's screenshots would mislead: start each run without them."""
+    for folder in (BUILD_DIR, SCREENSHOT_DIR):
+        if folder.exists():
+            shutil.rmtree(folder)

@@ -67,20 +67,23 @@ def check_public_page(page):
     assert_no_script_errors(page)
 
 
-def screenshot(page, name, *, full_page=False, for_docs=False):
-    """Save the page as build/screenshots/<name>.png.
+def screenshot(target, name, *, full_page=False, for_docs=False):
+    """Save the page's viewport (or one element, given a locator) as build/screenshots/<name>.png.
 
     With `for_docs`, and when PSG_DOCS_SCREENSHOTS=1, the picture also replaces
     docs/img/<name>.png (the copy the documentation shows). Without that variable the docs'
     pictures are left alone, so a test run does not change tracked files.
     """
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    target = SCREENSHOT_DIR / f"{name}.png"
-    page.screenshot(path=str(target), full_page=full_page, animations="disabled", caret="hide")
+    path = SCREENSHOT_DIR / f"{name}.png"
+    options = {"path": str(path), "animations": "disabled", "caret": "hide"}
+    if hasattr(target, "viewport_size"):  # a page, not a locator
+        options["full_page"] = full_page
+    target.screenshot(**options)
     if for_docs and os.environ.get("PSG_DOCS_SCREENSHOTS") == "1":
         DOCS_IMG_DIR.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(target, DOCS_IMG_DIR / target.name)
-    return target
+        shutil.copyfile(path, DOCS_IMG_DIR / path.name)
+    return path
 
 
 def admin_login(page, username, password):

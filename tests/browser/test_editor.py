@@ -48,6 +48,7 @@ def test_article_goes_from_editor_through_moderation_to_the_site(browser_session
     admin_login(editor, "edna", PASSWORD)
     editor.goto(f"/admin/pages/{news.pk}/")
     expect(editor.get_by_role("heading", level=1)).to_have_text("Exploring: News")
+    screenshot(editor, "editor-news-listing", for_docs=True)
     editor.get_by_role("link", name="Add child page").first.click()
     expect(editor.get_by_role("heading", level=1)).to_have_text("New: News article")
 
@@ -62,7 +63,12 @@ def test_article_goes_from_editor_through_moderation_to_the_site(browser_session
     # Draftail copies what was typed into the form a moment later; a person is never faster.
     expect(editor.locator("input[name='body-0-value']")).to_have_value(re.compile("Huancavelica"))
     editor.get_by_role("checkbox", name=CAMPAIGN).check()
-    screenshot(editor, "editor-page-editor", for_docs=True)
+    screenshot(editor, "editor-add-article", for_docs=True)
+    screenshot(
+        editor.get_by_role("region", name="Campaigns and topics"),
+        "editor-campaigns-topics",
+        for_docs=True,
+    )
 
     editor.get_by_role("button", name="Save draft").click()
     expect(editor).to_have_url(re.compile(r"/admin/pages/\d+/edit/$"))
@@ -81,8 +87,9 @@ def test_article_goes_from_editor_through_moderation_to_the_site(browser_session
     preview = editor.frame_locator("#w-preview-iframe")
     expect(preview.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(preview.get_by_text(BODY)).to_be_visible()
-    preview_panel.get_by_role("radio", name="Preview in desktop size").check()
-    screenshot(editor, "editor-preview", for_docs=True)
+    for size in ["mobile", "tablet", "desktop"]:
+        expect(preview_panel.get_by_role("radio", name=f"Preview in {size} size")).to_be_attached()
+    screenshot(editor, "editor-preview-page", for_docs=True)
     mode = preview_panel.get_by_role("combobox", name="Preview mode")
     expect(mode.get_by_role("option")).to_have_text(["Page", "Card in listings"])
     mode.select_option(label="Card in listings")
@@ -98,13 +105,19 @@ def test_article_goes_from_editor_through_moderation_to_the_site(browser_session
     editor.get_by_role("button", name="More actions").click()
     submit = editor.get_by_role("button", name="Submit to Moderator approval")
     expect(submit).to_be_visible()
-    screenshot(editor, "editor-submit-menu", for_docs=True)
+    screenshot(editor, "editor-submit-moderation", for_docs=True)
     submit.click()
     expect(editor.get_by_role("status").first).to_contain_text("submitted")
     article.refresh_from_db()
     state = article.current_workflow_state
     assert state is not None and state.status == state.STATUS_IN_PROGRESS
     assert not article.live
+    editor.goto("/admin/")
+    in_workflow = editor.get_by_role("region", name="Your pages and snippets in a workflow")
+    expect(in_workflow.get_by_role("row", name=re.compile(TITLE))).to_contain_text(
+        "Awaiting Moderator approval"
+    )
+    screenshot(editor, "editor-dashboard", for_docs=True)
 
     # Not public yet.
     visitor = browser_session.new_page()
@@ -116,6 +129,8 @@ def test_article_goes_from_editor_through_moderation_to_the_site(browser_session
     moderator = browser_session.new_page()
     admin_login(moderator, "moira", PASSWORD)
     awaiting = moderator.get_by_role("region", name="Awaiting your review")
+    expect(awaiting.get_by_role("link", name=TITLE)).to_be_visible()
+    screenshot(moderator, "moderator-awaiting-review", for_docs=True)
     awaiting.get_by_role("link", name=TITLE).click()
     expect(moderator).to_have_url(re.compile(rf"/admin/pages/{article.pk}/edit/"))
     moderator.get_by_role("button", name="More actions").click()
