@@ -6,6 +6,7 @@ changes, private and deleted pages never appear. See docs/search.md.
 """
 
 import datetime
+import re
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import DateField, F, Q
@@ -27,6 +28,8 @@ from psg.pagination import paginate
 from .text import MAX_QUERY_LENGTH, clean_query, highlight, search_terms, snippet
 
 RESULTS_PER_PAGE = 10
+# What a campaign slug can be (anything else is an unknown campaign, not a database query).
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,255}")
 SUGGESTIONS_COUNT = 8
 SUGGEST_MIN_LENGTH = 2
 POPULAR_SEARCHES_COUNT = 8
@@ -247,7 +250,8 @@ def search(request):
     campaign = None
     unknown_campaign = False
     if campaign_slug:
-        campaign = CampaignPage.objects.live().public().filter(slug=campaign_slug[:255]).first()
+        if SLUG.fullmatch(campaign_slug):
+            campaign = CampaignPage.objects.live().public().filter(slug=campaign_slug).first()
         unknown_campaign = campaign is None
 
     filters_applied = bool(result_type or campaign)

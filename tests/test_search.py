@@ -332,6 +332,14 @@ def test_unknown_campaign_says_so(client, site):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("junk", ["\x00", "fujimori-extradition\x00", "a" * 300, "<b>", "%", "ü"])
+def test_junk_campaign_is_an_unknown_campaign(client, site, junk):
+    response = get(client, q="peru", campaign=junk)
+    assert response.status_code == 200
+    assert response.context["unknown_campaign"]
+
+
+@pytest.mark.django_db
 def test_sort_newest_first_uses_the_article_date(client, site):
     older = add_article(site["news"], "Condor sighting", date=datetime.date(1999, 5, 1))
     newer = add_article(site["news"], "Condor return", date=datetime.date(2009, 5, 1))
@@ -600,6 +608,13 @@ def test_accent_folding_is_set_up_in_the_database(site):
             cursor.execute("SELECT to_tsvector('psg_english', 'Perú Fujimori''s campañas')")
             vector = cursor.fetchone()[0]
         assert "'peru'" in vector and "'fujimori'" in vector and "'campana'" in vector
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = "
+                "'psg_search_indexentry_title_body_gin'"
+            )
+            [indexdef] = cursor.fetchone()
+        assert "gin" in indexdef and "title || body" in indexdef
     else:
         with connection.cursor() as cursor:
             cursor.execute(
