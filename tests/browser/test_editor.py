@@ -235,3 +235,46 @@ def test_membership_officer_reviews_an_application_and_exports_csv(browser_sessi
     assert exported["Status"] == "Approved"
     assert exported["Membership type"] == "Concession (student, unwaged or retired)"
     assert exported["Agreed to be contacted"] == "Yes"
+
+
+def test_editor_shares_a_draft_with_someone_without_an_account(browser_session, settings):
+    from news.models import NewsArticlePage
+
+    settings.WAGTAILADMIN_BASE_URL = browser_session.base_url
+    make_user("edna", "Editors")
+    article = NewsArticlePage.objects.live().order_by("-date", "-pk").first()
+    live_title = article.title
+    draft_title = f"{live_title} (updated)"
+    article.title = draft_title
+    article.save_revision()  # a draft on top of the live version
+
+    editor = browser_session.new_page()
+    admin_login(editor, "edna", PASSWORD)
+    editor.goto(f"/admin/pages/{article.pk}/edit/")
+    editor.get_by_role("button", name="Actions", exact=True).click()
+    editor.get_by_role("link", name="Share draft").click()
+    expect(editor.get_by_role("heading", name="Create a link")).to_be_visible()
+    editor.get_by_label("Who is it for?").fill("Trustees")
+    editor.get_by_role("button", name="Create link").click()
+    expect(editor.get_by_role("status").first).to_contain_text("Link created")
+    link_box = editor.get_by_label("Shared draft link 1")
+    expect(link_box).to_have_value(re.compile(r"/preview/.+"))
+    expect(editor.get_by_role("row", name=re.compile("Trustees"))).to_contain_text("Active")
+    screenshot(editor, "editor-share-draft", for_docs=True)
+    link = link_box.input_value()
+
+    # Someone without an account reads the draft; the public page still shows the live version.
+    reader = browser_session.new_page()
+    reader.goto(link)
+    expect(reader.get_by_role("heading", level=1)).to_have_text(draft_title)
+    expect(reader.locator("meta[name=robots]")).to_have_attribute("content", re.compile("noindex"))
+    check_public_page(reader)
+    reader.goto(article.url)
+    expect(reader.get_by_role("heading", level=1)).to_have_text(live_title)
+
+    # Revoked, the link leads nowhere.
+    editor.get_by_role("button", name="Revoke link 1").click()
+    expect(editor.get_by_role("status").first).to_contain_text("Link revoked")
+    response = reader.goto(link)
+    assert response.status == 404
+    expect(reader.get_by_role("heading", level=1)).not_to_have_text(draft_title)
