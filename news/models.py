@@ -69,13 +69,13 @@ class NewsIndexPage(Page):
             .order_by("-date", "-pk")
         )
 
-    def filter_articles(self, request):
+    def filter_articles(self, request, articles=None):
         """Apply the shareable filters `?campaign=`, `?topic=` and `?year=`.
 
         Returns the filtered queryset and the filters that were understood. An unknown
         campaign, topic or year matches nothing: the page says so rather than failing.
         """
-        articles = self.articles()
+        articles = self.articles() if articles is None else articles
         active = {}
         campaign_slug = request.GET.get("campaign", "").strip()
         topic_slug = request.GET.get("topic", "").strip()
@@ -96,7 +96,9 @@ class NewsIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        articles, active = self.filter_articles(request)
+        # One base queryset for the list and the year filter (one privacy check, not two).
+        base = self.articles()
+        articles, active = self.filter_articles(request, base)
         page = paginate(request, articles, per_page=NEWS_PER_PAGE)
         # Campaigns, topics and picture renditions of the listed articles, fetched once for
         # the whole page.
@@ -114,12 +116,13 @@ class NewsIndexPage(Page):
             .order_by("title")
             .only("title", "slug"),
             filter_topics=Topic.objects.all(),
-            filter_years=self.years(),
+            filter_years=self.years(base),
         )
         return context
 
-    def years(self):
-        dates = self.articles().order_by().dates("date", "year", order="DESC")
+    def years(self, articles=None):
+        articles = self.articles() if articles is None else articles
+        dates = articles.order_by().dates("date", "year", order="DESC")
         return [d.year for d in dates]
 
 
@@ -194,6 +197,9 @@ class NewsArticlePage(ArticleCardPreviewMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        # The article's own campaigns and topics, fetched once: related_articles() and the
+        # template's tag lists both read them.
+        models.prefetch_related_objects([self], "campaigns", "topics")
         context["previous_article"], context["next_article"] = self.neighbours()
         context["related_articles"] = self.related_articles()
         # The related cards' picture renditions in one query rather than one per card.

@@ -126,9 +126,8 @@ class PageCacheMiddleware:
         page = served_page(request)
         if page is not None and response_is_storable(request, response):
             own_path = page_path(page, request)
-            if own_path is not None and store.path_dep(own_path) in gens:
+            if own_path in store.path_prefixes(request.path):
                 deps = [store.GLOBAL, *sorted(groups_for_page(page)), store.path_dep(own_path)]
-                store.ensure_gens(deps, gens)
                 store.store(url, deps, gens, self.parts(response))
         return self.mark(response, "MISS")
 

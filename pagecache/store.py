@@ -73,6 +73,12 @@ def read(url, path):
     found = cache().get_many([entry_key(url), *keys])
     entry = found.pop(entry_key(url), None)
     gens = {keys[key]: value for key, value in found.items()}
+    # A generation that does not exist yet (first use, or evicted) is created now, before the
+    # page reads any content, so that the response can be stored under it.
+    for key, dep in keys.items():
+        if gens.get(dep) is None:
+            token = uuid.uuid4().hex
+            gens[dep] = token if cache().add(key, token, None) else cache().get(key)
     return entry, gens
 
 
@@ -83,21 +89,9 @@ def is_fresh(entry, gens):
     return all(gens.get(dep) == token for dep, token in stored.items())
 
 
-def ensure_gens(deps, gens):
-    """Fill in the tokens that do not exist yet (first use, or evicted by the cache)."""
-    missing = [dep for dep in deps if gens.get(dep) is None]
-    for dep in missing:
-        token = uuid.uuid4().hex
-        if not cache().add(gen_key(dep), token, None):
-            token = cache().get(gen_key(dep))
-        gens[dep] = token
-    return gens
-
-
 def store(url, deps, gens, response_parts):
-    entry = dict(response_parts, deps={dep: gens[dep] for dep in deps if gens.get(dep)})
-    if len(entry["deps"]) == len(deps):
-        cache().set(entry_key(url), entry, timeout())
+    entry = dict(response_parts, deps={dep: gens[dep] for dep in deps})
+    cache().set(entry_key(url), entry, timeout())
 
 
 # Invalidation

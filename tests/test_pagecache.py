@@ -465,3 +465,18 @@ def test_changing_a_listed_image_updates_pages(client, site):
     image.title = "Renamed landscape"
     image.save()
     assert_miss(client, "/news/")
+
+
+def test_an_empty_cache_stores_on_the_first_visit(client, site):
+    from django.core.cache import cache
+
+    cache.clear()  # no generation exists yet, as on a freshly started Redis
+    assert_miss(client, "/about/")
+    assert_hit(client, "/about/")
+
+
+def test_an_evicted_generation_means_the_page_is_rendered_again(client, site):
+    warm(client, "/news/")
+    store.cache().delete(store.gen_key("news"))
+    assert_miss(client, "/news/")
+    assert_hit(client, "/news/")
