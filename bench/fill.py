@@ -5,7 +5,8 @@ mission section), then adds topics, generated pictures, a content page and enoug
 articles to reach --articles, and indexes them for search. Prints how long each step took.
 
 Databases (never the development one): SQLite in var/bench/bench.sqlite3, or the PostgreSQL
-database psg_bench_perf on 127.0.0.1. Media go to var/bench/media.
+database psg_bench_perf on 127.0.0.1 (`--dataset NAME` picks var/bench/NAME.sqlite3 or
+psg_bench_perf_NAME instead). Media go to var/bench/media.
 """
 
 import argparse
@@ -20,32 +21,38 @@ POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
 POSTGRES_NAME = "psg_bench_perf"
 
 
-def database_url(kind):
+def database_name(kind, dataset="bench"):
     if kind == "postgres":
-        return f"{POSTGRES_SERVER}/{POSTGRES_NAME}"
-    return f"sqlite:///{BENCH_DIR / 'bench.sqlite3'}"
+        return POSTGRES_NAME if dataset == "bench" else f"{POSTGRES_NAME}_{dataset}"
+    return str(BENCH_DIR / f"{dataset}.sqlite3")
 
 
-def bench_environment(kind):
+def database_url(kind, dataset="bench"):
+    if kind == "postgres":
+        return f"{POSTGRES_SERVER}/{database_name(kind, dataset)}"
+    return f"sqlite:///{database_name(kind, dataset)}"
+
+
+def bench_environment(kind, dataset="bench"):
     """Environment shared by the loader and the runner."""
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     return {
-        "DATABASE_URL": database_url(kind),
+        "DATABASE_URL": database_url(kind, dataset),
         "MEDIA_ROOT": str(BENCH_DIR / "media"),
         "STATIC_ROOT": str(BENCH_DIR / "static"),
         "PSG_VAR_DIR": str(BENCH_DIR),
     }
 
 
-def ensure_postgres_database():
+def ensure_postgres_database(name):
     import psycopg
 
     with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
         exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [POSTGRES_NAME]
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
         ).fetchone()
         if not exists:
-            connection.execute(f'CREATE DATABASE "{POSTGRES_NAME}"')
+            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 class Timer:
@@ -68,8 +75,8 @@ class Timer:
         return Step()
 
 
-def setup_django(kind):
-    os.environ.update(bench_environment(kind))
+def setup_django(kind, dataset):
+    os.environ.update(bench_environment(kind, dataset))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "psg.settings.dev")
     import django
 
@@ -118,6 +125,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, required=True, help="articles wanted in total")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--dataset",
+        default="bench",
+        help="name of the data set: var/bench/NAME.sqlite3, or psg_bench_perf[_NAME]",
+    )
     parser.add_argument("--images", type=int, default=6)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--no-index", action="store_true", help="skip search indexing")
@@ -127,8 +139,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     if args.db == "postgres":
-        ensure_postgres_database()
-    setup_django(args.db)
+        ensure_postgres_database(database_name("postgres", args.dataset))
+    setup_django(args.db, args.dataset)
 
     from django.conf import settings
     from django.core.management import call_command

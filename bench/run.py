@@ -36,9 +36,9 @@ from bench.fill import ROOT, bench_environment
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def server_environment(kind, cache):
+def server_environment(kind, cache, dataset="bench"):
     env = dict(os.environ)
-    env.update(bench_environment(kind))
+    env.update(bench_environment(kind, dataset))
     env.update(
         DJANGO_SETTINGS_MODULE="psg.settings.production",
         SECRET_KEY=secrets.token_urlsafe(50),
@@ -54,7 +54,7 @@ def server_environment(kind, cache):
         env["REDIS_URL"] = "redis://127.0.0.1:6379/11"
     else:
         env.pop("REDIS_URL", None)
-        env["CACHE_DIR"] = str(Path(bench_environment(kind)["PSG_VAR_DIR"]) / "cache")
+        env["CACHE_DIR"] = str(Path(bench_environment(kind, dataset)["PSG_VAR_DIR"]) / "cache")
     return env
 
 
@@ -270,6 +270,7 @@ def asset_report():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--dataset", default="bench", help="as for bench.fill")
     parser.add_argument("--cache", choices=["redis", "file"], default="redis")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=2)
@@ -278,7 +279,7 @@ def main(argv=None):
     parser.add_argument("--connections", type=int, default=4)
     args = parser.parse_args(argv)
 
-    env = server_environment(args.db, args.cache)
+    env = server_environment(args.db, args.cache, args.dataset)
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
 
@@ -315,10 +316,9 @@ def main(argv=None):
             for _ in range(3):
                 request(server.port, url)
             med, p95, cpu, states = sequential(server, lambda n, u=url: u, args.requests * 3)
-            if states != {"HIT"}:
-                raise RuntimeError(f"{url} was not served from the page cache: {states}")
+            mode = "cached (HIT)" if states == {"HIT"} else "not cached: " + "/".join(states)
             rps, tool = throughput(server, url, args.seconds, args.connections)
-            rows.append((name, "cached (HIT)", counts[name][1], med, p95, rps, cpu))
+            rows.append((name, mode, counts[name][1], med, p95, rps, cpu))
             print(rows[-1], flush=True)
         med, p95, cpu, _ = sequential(server, lambda n: static_url, args.requests * 3)
         rps, tool = throughput(server, static_url, args.seconds, args.connections)
@@ -341,7 +341,9 @@ def main(argv=None):
     print("| page | mode | SQL queries | median ms | p95 ms | req/s | server CPU ms/req |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for name, mode, queries, med, p95, rps, cpu in rows:
-        print(f"| {name} | {mode} | {queries} | {med:.1f} | {p95:.1f} | {rps:.0f} | {cpu:.1f} |")
+        print(
+            f"| {name} | {mode} | {'-' if queries is None else queries} | {med:.1f} | {p95:.1f} | {rps:.0f} | {cpu:.1f} |"
+        )
     print()
     print("| page | HTML bytes | gzip bytes |")
     print("| --- | ---: | ---: |")

@@ -31,6 +31,12 @@ PAGE_GROUPS = {
     "membership.joinpage": frozenset(),
 }
 
+# Views other than Wagtail pages whose responses are stored too: URL name -> groups shown.
+VIEW_GROUPS = {
+    "news_feed": frozenset({NEWS, CAMPAIGNS}),
+    "news_feed_atom": frozenset({NEWS, CAMPAIGNS}),
+}
+
 # Page type -> the groups that change when a page of this type is published, changed,
 # unpublished or deleted.
 PAGE_CHANGE_BUMPS = {

@@ -7,8 +7,8 @@ Content-Security-Policy) still runs on every response.
 A request is looked up only when it is a GET or HEAD without a session or messages cookie,
 without an Authorization header, outside the admin, search and preview addresses, and its
 query string holds only the listing parameters (page, campaign, topic, year) with sane
-values. A response is stored only when it is a 200 from a Wagtail page (not a preview),
-sets no cookie, is not marked private/no-store/no-cache, used no CSRF token, and varies on
+values. A response is stored only when it is a 200 from a Wagtail page (not a preview) or
+from one of the views in dependencies.VIEW_GROUPS (the news feeds), sets no cookie, is not marked private/no-store/no-cache, used no CSRF token, and varies on
 nothing but Cookie and Accept-Encoding. Every response says `X-Cache: HIT` or `MISS`.
 """
 
@@ -20,7 +20,7 @@ from django.http import HttpResponse
 from django.utils.cache import cc_delim_re
 
 from . import store
-from .dependencies import groups_for_page
+from .dependencies import VIEW_GROUPS, groups_for_page
 
 LISTING_PARAMS = {
     "page": re.compile(r"^\d{0,5}$"),
@@ -123,13 +123,25 @@ class PageCacheMiddleware:
         # Generations are read before the page reads any content: a change published
         # while this response renders makes it stale at once.
         response = self.get_response(request)
-        page = served_page(request)
-        if page is not None and response_is_storable(request, response):
-            own_path = page_path(page, request)
-            if own_path in store.path_prefixes(request.path):
-                deps = [store.GLOBAL, *sorted(groups_for_page(page)), store.path_dep(own_path)]
-                store.store(url, deps, gens, self.parts(response))
+        deps = self.dependencies(request)
+        if deps and response_is_storable(request, response):
+            store.store(url, deps, gens, self.parts(response))
         return self.mark(response, "MISS")
+
+    @staticmethod
+    def dependencies(request):
+        """What the response shows, or None when it is not a response that may be stored."""
+        page = served_page(request)
+        if page is not None:
+            own_path = page_path(page, request)
+            if own_path not in store.path_prefixes(request.path):
+                return None
+            return [store.GLOBAL, *sorted(groups_for_page(page)), store.path_dep(own_path)]
+        match = getattr(request, "resolver_match", None)
+        groups = VIEW_GROUPS.get(match.url_name) if match is not None else None
+        if groups is None:
+            return None
+        return [store.GLOBAL, *sorted(groups)]
 
     @staticmethod
     def mark(response, state):

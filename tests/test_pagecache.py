@@ -480,3 +480,10 @@ def test_an_evicted_generation_means_the_page_is_rendered_again(client, site):
     store.cache().delete(store.gen_key("news"))
     assert_miss(client, "/news/")
     assert_hit(client, "/news/")
+
+
+def test_the_news_feed_is_cached_and_follows_publishing(client, site):
+    warm(client, "/news/feed/", "/news/feed/?campaign=fujimori-extradition")
+    add_article(site["news"], "Feed-worthy news", campaigns=[site["fujimori"]])
+    for url in ("/news/feed/", "/news/feed/?campaign=fujimori-extradition"):
+        assert "Feed-worthy news" in assert_miss(client, url)[1], url
