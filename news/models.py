@@ -4,6 +4,7 @@ import datetime
 
 from django import forms
 from django.db import models
+from django.db.models.functions import Cast, Substr
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.fields import StreamField
@@ -121,9 +122,19 @@ class NewsIndexPage(Page):
         return context
 
     def years(self, articles=None):
+        """The years that have articles, newest first.
+
+        The year is the first four characters of the ISO date, worked out by the database
+        itself: `.dates()` would run a Python function for every article on SQLite.
+        """
         articles = self.articles() if articles is None else articles
-        dates = articles.order_by().dates("date", "year", order="DESC")
-        return [d.year for d in dates]
+        years = (
+            articles.order_by()
+            .annotate(year=Substr(Cast("date", models.CharField()), 1, 4))
+            .values_list("year", flat=True)
+            .distinct()
+        )
+        return sorted({int(year) for year in years}, reverse=True)
 
 
 class NewsArticlePage(ArticleCardPreviewMixin, Page):
