@@ -91,9 +91,15 @@ def live_server(request):
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium for the whole run."""
+@pytest.fixture(scope="package")
+def browser(request):
+    """One headless Chromium for the journeys in this folder.
+
+    Package scope, not session: Playwright's synchronous API keeps an event loop running in the
+    main thread while it is open, which would break any later test that starts Playwright itself.
+    pytest-django runs these transactional tests one after the other, so Chromium still starts
+    once per run.
+    """
     if not CHROMIUM_PATH.exists():
         if os.environ.get("PSG_REQUIRE_ALL") == "1":
             pytest.fail(
@@ -103,16 +109,26 @@ def browser():
             )
         pytest.skip("Chromium not installed")
 
+    from django.db import connections
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
 
-    # Playwright's synchronous API keeps an event loop in this thread, which makes Django
-    # refuse database queries from the test itself; the live server runs in its own thread.
+    # Django keeps its database connections in context-local storage, and Playwright's event
+    # loop gives the code inside it another context: Django would open a second connection
+    # there, without the test database's saved contents that serialized rollback restores.
+    # So create the test database first, and hand the same connections to the inside.
+    request.getfixturevalue("django_db_setup")
+    outer_connections = {alias: connections[alias] for alias in connections}
+
+    # Playwright's loop also makes Django refuse database queries from the test itself ("you
+    # cannot call this from an async context"); the live server runs in its own thread.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
+            for alias, connection in outer_connections.items():
+                connections[alias] = connection
             chromium = playwright.chromium.launch(
                 executable_path=str(CHROMIUM_PATH), headless=True, args=CHROMIUM_ARGS
             )
