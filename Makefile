@@ -49,10 +49,11 @@ run: setup
 	@$(PY) manage.py run_site --port $(PORT)
 
 lint: install
+	@mkdir -p var
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=psg.settings.test $(PY) manage.py makemigrations --check --dry-run
-	DJANGO_SETTINGS_MODULE=psg.settings.production SECRET_KEY=check-deploy-$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM-long-enough-key \
+	DJANGO_SETTINGS_MODULE=psg.settings.production SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 		ALLOWED_HOSTS=www.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 test-sqlite: install browser

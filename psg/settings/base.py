@@ -354,6 +354,12 @@ LOGGING = {
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         # Each background task logs its start and end at INFO: too chatty for the console.
         "django_tasks": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # Page created/published lines are kept in Wagtail's own audit log in the database.
+        "wagtail": {
+            "handlers": ["console"],
+            "level": env("WAGTAIL_LOG_LEVEL", "WARNING"),
+            "propagate": False,
+        },
     },
 }
 
