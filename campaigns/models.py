@@ -132,7 +132,14 @@ class CampaignPage(CampaignCardPreviewMixin, Page):
 
     @cached_property
     def news(self):
-        """This campaign's live, public articles, newest first (one query)."""
+        """This campaign's live, public articles, newest first (one query).
+
+        A hub previewed before its first save has no articles yet.
+        """
+        if self.pk is None:
+            from news.models import NewsArticlePage
+
+            return NewsArticlePage.objects.none()
         return (
             self.news_articles.live()
             .public()

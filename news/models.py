@@ -209,8 +209,10 @@ class NewsArticlePage(ArticleCardPreviewMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         # The article's own campaigns and topics, fetched once: related_articles() and the
-        # template's tag lists both read them.
-        models.prefetch_related_objects([self], "campaigns", "topics")
+        # template's tag lists both read them. A preview already holds the editor's choices
+        # in memory (and a page not yet saved has nothing in the database to fetch).
+        if self.pk and not getattr(request, "is_preview", False):
+            models.prefetch_related_objects([self], "campaigns", "topics")
         context["previous_article"], context["next_article"] = self.neighbours()
         context["related_articles"] = self.related_articles()
         # The related cards' picture renditions in one query rather than one per card.
@@ -229,16 +231,16 @@ class NewsArticlePage(ArticleCardPreviewMixin, Page):
     def neighbours(self):
         """The articles just before and after this one in the news list."""
         siblings = self._siblings()
-        older = (
-            siblings.filter(models.Q(date__lt=self.date) | models.Q(date=self.date, pk__lt=self.pk))
-            .order_by("-date", "-pk")
-            .first()
-        )
-        newer = (
-            siblings.filter(models.Q(date__gt=self.date) | models.Q(date=self.date, pk__gt=self.pk))
-            .order_by("date", "pk")
-            .first()
-        )
+        if self.pk is None:
+            # A preview before the first save: the new article comes after every other
+            # article of its date, as it will once saved.
+            before = models.Q(date__lte=self.date)
+            after = models.Q(date__gt=self.date)
+        else:
+            before = models.Q(date__lt=self.date) | models.Q(date=self.date, pk__lt=self.pk)
+            after = models.Q(date__gt=self.date) | models.Q(date=self.date, pk__gt=self.pk)
+        older = siblings.filter(before).order_by("-date", "-pk").first()
+        newer = siblings.filter(after).order_by("date", "pk").first()
         return older, newer
 
     def related_articles(self):

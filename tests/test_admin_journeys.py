@@ -337,6 +337,91 @@ def test_every_preview_mode_of_a_campaign_renders(site_tree, editor_client):
         assert marker in response.content.decode()
 
 
+def preview_new(client, parent, model, data, mode=None):
+    """Preview a page that was never saved, as the add screen's preview panel does."""
+    app_label, model_name = model._meta.app_label, model._meta.model_name
+    url = reverse("wagtailadmin_pages:preview_on_add", args=[app_label, model_name, parent.pk])
+    posted = client.post(url, data)
+    assert posted.status_code == 200
+    assert json.loads(posted.content)["is_valid"] is True
+    return client.get(url, {"mode": mode} if mode is not None else {})
+
+
+@pytest.mark.django_db
+def test_an_article_can_be_previewed_before_its_first_save(site_tree, editor_client):
+    # Another live article in the same campaign, so the preview has neighbours and related news.
+    add_article(
+        editor_client,
+        site_tree["news"],
+        title="Older news",
+        summary="Earlier news of the extradition.",
+        body="Earlier text.",
+        slug="older-news",
+        date="2026-11-01",
+        campaigns=[site_tree["fujimori"].pk],
+        **{"action-publish": "action-publish"},
+    )
+    data = article_form(
+        "Court hears the extradition case",
+        "The Supreme Court of Chile heard the case today.",
+        "Unsaved text of the hearing.",
+        slug="court-hears",
+        campaigns=[site_tree["fujimori"].pk],
+    )
+    for mode, marker in [("", "Unsaved text of the hearing."), ("card", "The Supreme Court")]:
+        response = preview_new(editor_client, site_tree["news"], NewsArticlePage, data, mode)
+        assert response.status_code == 200
+        assert marker in response.content.decode()
+    assert not NewsArticlePage.objects.filter(slug="court-hears").exists()
+
+
+@pytest.mark.django_db
+def test_a_campaign_hub_can_be_previewed_before_its_first_save(site_tree, editor_client):
+    from campaigns.models import CampaignPage
+
+    data = nested_form_data(
+        {
+            "title": "Mining and water",
+            "slug": "mining-and-water",
+            "summary": "Protect the water of communities near mines.",
+            "status": "active",
+            "body": streamfield([]),
+            "milestones": inline_formset([]),
+            "comments": inline_formset([]),
+            "seo_title": "",
+            "search_description": "",
+            "go_live_at": "",
+            "expire_at": "",
+        }
+    )
+    for mode, marker in [("", "Protect the water"), ("card", "card--campaign")]:
+        response = preview_new(editor_client, site_tree["campaigns"], CampaignPage, data, mode)
+        assert response.status_code == 200
+        assert marker in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_content_page_can_be_previewed_before_its_first_save(site_tree, editor_client):
+    from home.models import StandardPage
+
+    data = nested_form_data(
+        {
+            "title": "About PSG",
+            "slug": "about",
+            "intro": "Who we are and what we do.",
+            "body": streamfield([("paragraph", rich_text("<p>Founded in 1983.</p>"))]),
+            "comments": inline_formset([]),
+            "seo_title": "",
+            "search_description": "",
+            "go_live_at": "",
+            "expire_at": "",
+        }
+    )
+    response = preview_new(editor_client, site_tree["home"], StandardPage, data)
+    assert response.status_code == 200
+    assert "Founded in 1983." in response.content.decode()
+
+
 # Sharing a draft -----------------------------------------------------------------------------
 
 

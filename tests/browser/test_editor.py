@@ -164,13 +164,6 @@ def test_article_goes_from_editor_through_moderation_to_the_site(browser_session
     check_public_page(visitor)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="Known bug: the preview of a news article that was never saved answers 500 "
-    "(NewsArticlePage.get_context() queries the campaigns, topics and neighbours of a page "
-    "without a primary key). Remove this mark once it is fixed.",
-)
 def test_editor_previews_a_new_article_before_saving_it(browser_session):
     from news.models import NewsIndexPage
 
