@@ -17,7 +17,7 @@ from django.utils.html import escape
 from django.utils.text import slugify
 
 from campaigns.models import CampaignIndexPage, CampaignPage
-from home.models import HomePage
+from home.models import HomeFeaturedCampaign, HomePage
 from news.legacy import LegacyFormatError, parse
 from news.models import NewsArticlePage, NewsIndexPage
 
@@ -119,7 +119,7 @@ def import_legacy(path, rules_path):
         # ties broken by the later-created page first).
         for item in reversed(document.news):
             _import_article(news_index, item, rules, campaigns, report)
-        _import_mission(home, document.sections, join_page, report)
+        _import_mission(home, document.sections, join_page, list(campaigns.values()), report)
     return report
 
 
@@ -136,7 +136,8 @@ def _publish(page):
 def _ensure_child(parent, model, slug, title, report):
     page = model.objects.child_of(parent).filter(slug=slug).first()
     if page is None:
-        page = parent.add_child(instance=model(title=title, slug=slug))
+        # A new section of the site belongs in the main menu.
+        page = parent.add_child(instance=model(title=title, slug=slug, show_in_menus=True))
         _publish(page)
         report.created.append(page.url_path)
         parent.refresh_from_db()
@@ -164,7 +165,7 @@ def _ensure_join_page(home, sections, report):
         return None
     page = join_model.objects.child_of(home).first()
     if page is None and label:
-        page = home.add_child(instance=join_model(title=label, slug="join"))
+        page = home.add_child(instance=join_model(title=label, slug="join", show_in_menus=True))
         _publish(page)
         report.created.append(page.url_path)
         home.refresh_from_db()
@@ -273,7 +274,10 @@ def _stream_data(field, value):
     return _without_ids(field.get_prep_value(field.to_python(value)))
 
 
-def _import_mission(home, sections, join_page, report):
+def _import_mission(home, sections, join_page, campaigns, report):
+    """The home page's mission section from the old page's sections; on a home page with no
+    featured campaigns yet, the imported campaigns are featured (at most three, as the
+    editor's panel allows)."""
     if not sections:
         return
     home = home.specific
@@ -283,9 +287,12 @@ def _import_mission(home, sections, join_page, report):
     blocks = _mission_blocks(sections, join_page)
     field = HomePage._meta.get_field("mission")
     same = _stream_data(field, home.mission.raw_data) == _stream_data(field, blocks)
-    if same and not home.has_unpublished_changes:
+    feature = campaigns[:3] if not home.featured_campaigns.exists() else []
+    if same and not feature and not home.has_unpublished_changes:
         report.unchanged.append(home.url_path + "#mission")
         return
     home.mission = blocks
+    for campaign in feature:
+        home.featured_campaigns.add(HomeFeaturedCampaign(campaign=campaign))
     _publish(home)
     report.updated.append(home.url_path + "#mission")

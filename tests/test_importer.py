@@ -134,6 +134,32 @@ def test_mission_section_has_the_four_sections_in_order(imported):
     assert len(blocks[3].value["reasons"]) == 3
 
 
+def test_the_imported_site_has_a_menu_and_featured_campaigns(imported, client):
+    html_text = client.get("/").content.decode()
+    menu = html_text[html_text.index('aria-label="Main"') :]
+    menu = menu[: menu.index("</nav>")]
+    for label, url in [
+        ("News", "/news/"),
+        ("Campaigns", "/campaigns/"),
+        ("Become a member", "/join/"),
+    ]:
+        assert f'href="{url}"' in menu and label in menu, f"{label} is in the main menu"
+    home = HomePage.objects.get()
+    featured = [f.campaign.slug for f in home.featured_campaigns.all()]
+    assert featured == ["fujimori-extradition", "truth-commission"]
+    for campaign in CampaignPage.objects.all():
+        assert f'href="{campaign.url}"' in html_text
+
+
+def test_an_editors_choice_of_featured_campaigns_is_kept(imported, django_user_model):
+    editor = django_user_model.objects.create_user("editor", password="pw")
+    home = HomePage.objects.get()
+    home.featured_campaigns.clear()
+    home.save_revision(user=editor).publish()
+    import_legacy(SEED, RULES)
+    assert not HomePage.objects.get().featured_campaigns.exists()
+
+
 def test_running_twice_changes_nothing(imported):
     pages = Page.objects.count()
     revisions = Revision.objects.count()

@@ -15,3 +15,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 WAGTAILADMIN_BASE_URL = "http://testserver"
+
+# Static files come from the apps' folders (no collectstatic before a test run): WhiteNoise looks
+# them up per request instead of listing a STATIC_ROOT that may not exist yet.
+WHITENOISE_AUTOREFRESH = True

@@ -145,49 +145,17 @@ def browser(request):
 
 @pytest.fixture
 def seeded_site(live_server, settings):
-    """The site as `make run` builds it: legacy news, mission section, two campaign hubs.
+    """The site as `make run` builds it: legacy news, mission section, two campaign hubs
+    featured on the home page, the join page, and News, Campaigns and the join page in the
+    main menu.
 
-    Also a published join page at /join/ (the importer links the mission's "Become a member"
-    button to it when it exists), and the join form's minimum fill time lowered so that a test
-    filling it in at machine speed is not taken for a robot.
+    The join form's minimum fill time is lowered so that a test filling it in at machine speed
+    is not taken for a robot.
     """
-    from home.models import HomePage
-    from membership.models import JoinPage
-
     settings.MEMBERSHIP_MIN_FILL_SECONDS = 0
-    home = HomePage.objects.get()
-    if not JoinPage.objects.exists():
-        home.add_child(
-            instance=JoinPage(
-                title="Become a member",
-                slug="join",
-                show_in_menus=True,
-                intro="<p>Members receive our newsletter and support our work.</p>",
-            )
-        )
     with open(os.devnull, "w") as quiet:
         call_command("import_legacy", verbosity=0, stdout=quiet)
-    _set_up_menu_and_features()
     return live_server
-
-
-def _set_up_menu_and_features():
-    """What editors do after the import: News, Campaigns and the join page in the main menu,
-    both campaigns featured on the home page (the importer sets neither)."""
-    from wagtail.models import Page
-
-    from campaigns.models import CampaignPage
-    from home.models import HomeFeaturedCampaign, HomePage
-
-    for page in Page.objects.filter(slug__in=["news", "campaigns", "join"], depth=3).specific():
-        if not page.show_in_menus:
-            page.show_in_menus = True
-            page.save_revision().publish()
-    home = HomePage.objects.get()
-    if not home.featured_campaigns.exists():
-        for campaign in CampaignPage.objects.order_by("path"):
-            home.featured_campaigns.add(HomeFeaturedCampaign(campaign=campaign))
-        home.save_revision().publish()
 
 
 def _safe_name(nodeid):
