@@ -6,7 +6,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from news import feeds as news_feeds
-from psg import seo
+from psg import health, seo
 from search import views as search_views
 
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
     path("news/feed/atom/", news_feeds.atom_feed, name="news_feed_atom"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", seo.robots_txt, name="robots_txt"),
+    path("healthz/", health.healthz, name="healthz"),
     path("search/suggest/", search_views.suggest, name="search_suggest"),
     path("", include("editorial.urls")),
 ]

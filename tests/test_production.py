@@ -316,6 +316,14 @@ def test_plain_http_is_redirected_to_https(production, client, home_page):
 
 
 @pytest.mark.django_db
+def test_the_health_probe_answers_over_plain_http(production, client):
+    """Load balancers and container health checks probe gunicorn directly, without TLS."""
+    response = client.get("/healthz/", HTTP_HOST=HOST)
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+@pytest.mark.django_db
 def test_cookies_are_secure_and_session_cookie_is_http_only(production, https, editor):
     response = https.post(
         "/admin/login/",
@@ -620,13 +628,17 @@ def test_production_cache_is_shared_between_workers_without_redis(tmp_path):
         [
             "-c",
             "import django; django.setup(); from django.conf import settings;"
-            "print(settings.CACHES['default']['BACKEND'])",
+            "print(settings.CACHES['default']['BACKEND']);"
+            "print(settings.CACHES['default']['OPTIONS']['MAX_ENTRIES'])",
         ],
         REDIS_URL="",
         PSG_VAR_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "django.core.cache.backends.filebased.FileBasedCache"
+    backend, max_entries = result.stdout.split()
+    assert backend == "django.core.cache.backends.filebased.FileBasedCache"
+    # Room for the cached pages of a site with thousands of articles (Django's default: 300).
+    assert int(max_entries) >= 5000
 
 
 def free_port():
@@ -761,6 +773,8 @@ def test_compose_file_describes_every_process():
     assert services["web"]["command"] == ["gunicorn", "-c", "deploy/gunicorn.conf.py"]
     assert services["worker"]["command"][:3] == ["python", "manage.py", "db_worker"]
     assert "publish_scheduled" in " ".join(services["scheduler"]["command"])
+    assert "purge_membership_applications" in " ".join(services["scheduler"]["command"])
+    assert "/healthz/" in " ".join(services["web"]["healthcheck"]["test"])
     env = services["web"]["environment"]
     assert env["DJANGO_SETTINGS_MODULE"] == "psg.settings.production"
     assert env["TASKS_BACKEND"] == "django_tasks_db.DatabaseBackend"
@@ -870,6 +884,8 @@ def test_systemd_units_are_valid(tmp_path):
         "psg-publish-scheduled.timer",
         "psg-backup.service",
         "psg-backup.timer",
+        "psg-purge-applications.service",
+        "psg-purge-applications.timer",
     }
     for unit in units:
         (tmp_path / unit.name).write_text(unit.read_text().replace("/srv/psg/app", str(ROOT)))

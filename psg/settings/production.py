@@ -21,6 +21,8 @@ ADMINS = [("", address) for address in env_list("ADMINS")]
 # HTTPS: the site is served over TLS, usually behind a proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+# Health probes come from inside the network over plain HTTP (docs/deployment.md).
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
@@ -48,6 +50,9 @@ if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(env("CACHE_DIR", VAR_DIR / "cache")),
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "psg"),
+            # Django's default of 300 entries would evict cached pages of even a small site;
+            # each store lists the folder, so the limit stays in the thousands.
+            "OPTIONS": {"MAX_ENTRIES": int(env("CACHE_MAX_ENTRIES", "5000"))},
         }
     }
 

@@ -1,0 +1,54 @@
+"""`/healthz/`: tells a load balancer, container runtime or monitor whether this process can
+serve pages, i.e. reach its database and its cache.
+
+Answers 200 with `{"status": "ok", ...}`, or 503 naming what failed (never the error's details,
+which belong in the log). Never cached, never served from the page cache.
+"""
+
+import logging
+import uuid
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+logger = logging.getLogger(__name__)
+
+
+def _database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _cache():
+    key = f"healthz:{uuid.uuid4().hex}"
+    cache.set(key, "1", timeout=10)
+    try:
+        if cache.get(key) != "1":
+            raise RuntimeError("the cache did not return what was stored")
+    finally:
+        cache.delete(key)
+
+
+CHECKS = {"database": _database, "cache": _cache}
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    results = {}
+    for name, check in CHECKS.items():
+        try:
+            check()
+        except Exception:  # any failure is reported as such, never raised
+            logger.exception("Health check failed: %s", name)
+            results[name] = "failing"
+        else:
+            results[name] = "ok"
+    healthy = all(value == "ok" for value in results.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "failing", **results}, status=200 if healthy else 503
+    )
