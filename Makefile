@@ -16,6 +16,8 @@ export DJANGO_SETTINGS_MODULE ?= psg.settings.dev
 help:
 	@echo "make run   - install, set up a local site with the seed content and serve it on :$(PORT)"
 	@echo "make test  - install, lint, check migrations and settings, run the whole test suite"
+	@echo "make audit - Lighthouse and HTML checks of the site that 'make run' serves"
+	@echo "make bench - page benchmarks (BENCH_ARTICLES=1000, BENCH_DB=sqlite|postgres)"
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -75,6 +77,19 @@ test-postgres: install
 	fi
 
 test: lint test-sqlite test-postgres
+
+# Lighthouse and the Nu HTML checker over the main page types of a running site (`make run`
+# in another terminal first). See scripts/audit.sh.
+audit: install
+	@scripts/audit.sh http://127.0.0.1:$(PORT)
+
+# Page benchmarks (docs/performance.md): fill a bench site with BENCH_ARTICLES synthetic
+# articles (once; later runs top it up), then serve it with gunicorn and print the table.
+BENCH_ARTICLES ?= 1000
+BENCH_DB ?= sqlite
+bench: install
+	@$(PY) -m bench.fill --articles $(BENCH_ARTICLES) --db $(BENCH_DB)
+	@$(PY) -m bench.run --db $(BENCH_DB)
 
 clean:
 	rm -rf $(VENV) var build .pytest_cache .ruff_cache

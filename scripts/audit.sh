@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# Lighthouse audit of the public pages of a running site.
+# Lighthouse and Nu HTML checker audit of the public pages of a running site.
 #
 #   scripts/audit.sh [BASE_URL]          (default http://127.0.0.1:8000, e.g. `make run`)
 #
 # Audits the home page, the news list, the newest article, the campaigns list, the first
-# campaign hub and a search, on a phone-sized screen (Lighthouse's default). Prints the four
-# scores per page and fails when accessibility, best practices or SEO fall below
-# AUDIT_MIN (default 95); search results are noindex by design, so their SEO score is
-# not enforced. Performance is printed but not enforced: on a busy two-core
-# machine it swings by ±10 from run to run.
+# campaign hub and a search, on a phone-sized screen (Lighthouse's default) and on a desktop
+# screen (Lighthouse's desktop preset). Prints the four scores per page and screen and fails
+# when accessibility, best practices or SEO fall below AUDIT_MIN (default 95); search
+# results are noindex by design, so their SEO score is not enforced. Performance is printed
+# but not enforced: on a busy two-core machine it swings by ±10 from run to run.
+# Then the Nu HTML checker (vnu.jar, run with Java) validates the same pages and prints
+# the errors and warnings per page; any error fails the audit.
 #
-# Lighthouse 12 (13 needs Node 22.19+) is installed from the npm registry into
-# var/tools/lighthouse the first time; Chromium comes from Debian (/usr/bin/chromium).
-# Reports (HTML and JSON) are written to var/audit/.
+# Lighthouse 12 (13 needs Node 22.19+) and the checker (npm package vnu-jar) are installed
+# from the npm registry into var/tools/ the first time; Chromium comes from Debian
+# (/usr/bin/chromium), Java from the machine. Reports (HTML and JSON) go to var/audit/.
 set -euo pipefail
 
 BASE_URL="${1:-${BASE_URL:-http://127.0.0.1:8000}}"
@@ -20,11 +22,14 @@ BASE_URL="${BASE_URL%/}"
 MIN="${AUDIT_MIN:-95}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 TOOLS="$ROOT/var/tools/lighthouse"
+VNU_TOOLS="$ROOT/var/tools/vnu"
+VNU_JAR="$VNU_TOOLS/node_modules/vnu-jar/build/dist/vnu.jar"
 OUT="$ROOT/var/audit"
 LIGHTHOUSE="$TOOLS/node_modules/.bin/lighthouse"
 export CHROME_PATH="${CHROME_PATH:-/usr/bin/chromium}"
 
 command -v node >/dev/null || { echo "Node.js is needed for Lighthouse (apt-get install nodejs npm)."; exit 2; }
+command -v java >/dev/null || { echo "Java is needed for the Nu HTML checker (apt-get install default-jre-headless)."; exit 2; }
 [ -x "$CHROME_PATH" ] || { echo "Chromium not found at $CHROME_PATH (make browser installs it)."; exit 2; }
 if ! curl -fsS -o /dev/null "$BASE_URL/"; then
     echo "No site answers at $BASE_URL/. Start one first, e.g. 'make run' in another terminal."
@@ -34,6 +39,11 @@ if [ ! -x "$LIGHTHOUSE" ]; then
     echo "Installing Lighthouse 12 into $TOOLS ..."
     mkdir -p "$TOOLS"
     npm install --prefix "$TOOLS" --silent --no-audit --no-fund "lighthouse@12" >/dev/null
+fi
+if [ ! -f "$VNU_JAR" ]; then
+    echo "Installing the Nu HTML checker into $VNU_TOOLS ..."
+    mkdir -p "$VNU_TOOLS"
+    npm install --prefix "$VNU_TOOLS" --silent --no-audit --no-fund "vnu-jar" >/dev/null
 fi
 mkdir -p "$OUT"
 
@@ -49,13 +59,16 @@ campaign="$(first_link /campaigns/ || true)"
 [ -n "$campaign" ] && pages+=("$campaign")
 
 status=0
-printf '%-58s %5s %5s %5s %5s\n' "page" "perf" "a11y" "bp" "seo"
+printf '%-50s %-7s %5s %5s %5s %5s\n' "page" "screen" "perf" "a11y" "bp" "seo"
+for screen in mobile desktop; do
+preset=()
+[ "$screen" = desktop ] && preset=(--preset=desktop)
 for path in "${pages[@]}"; do
     url="$path"
     case "$url" in http*) ;; *) url="$BASE_URL$path" ;; esac
     name="$(echo "$path" | sed -e 's#^https\?://[^/]*##' -e 's#[^A-Za-z0-9]#_#g' -e 's#^_*##')"
-    name="${name:-home}"
-    "$LIGHTHOUSE" "$url" --quiet \
+    name="${name:-home}-$screen"
+    "$LIGHTHOUSE" "$url" --quiet "${preset[@]}" \
         --chrome-flags="--headless=new --no-sandbox --disable-gpu" \
         --only-categories=performance,accessibility,best-practices,seo \
         --output=json --output=html --output-path="$OUT/$name" >/dev/null 2>"$OUT/$name.log" || {
@@ -75,7 +88,36 @@ EOF
     for score in "${enforced[@]}"; do
         if [ "$score" -lt "$MIN" ]; then flag="  <- below $MIN"; status=1; fi
     done
-    printf '%-58s %5s %5s %5s %5s%s\n' "${path:0:58}" "$perf" "$a11y" "$bp" "$seo" "$flag"
+    printf '%-50s %-7s %5s %5s %5s %5s%s\n' "${path:0:50}" "$screen" "$perf" "$a11y" "$bp" "$seo" "$flag"
+done
+done
+
+# The Nu HTML checker on the same pages, as served.
+echo
+printf '%-50s %6s %8s\n' "page (Nu HTML checker)" "errors" "warnings"
+for path in "${pages[@]}"; do
+    url="$path"
+    case "$url" in http*) ;; *) url="$BASE_URL$path" ;; esac
+    name="$(echo "$path" | sed -e 's#^https\?://[^/]*##' -e 's#[^A-Za-z0-9]#_#g' -e 's#^_*##')"
+    name="${name:-home}"
+    java -jar "$VNU_JAR" --format json --exit-zero-always "$url" 2>"$OUT/$name.vnu.json" || true
+    read -r errors warnings < <(python3 - "$OUT/$name.vnu.json" <<'EOF'
+import json, sys
+try:
+    messages = json.load(open(sys.argv[1])).get("messages", [])
+except ValueError:
+    print("? ?")
+    sys.exit()
+errors = [m for m in messages if m.get("type") in ("error", "non-document-error")]
+warnings = [m for m in messages if m.get("subType") == "warning"]
+print(len(errors), len(warnings))
+for m in errors:
+    print(f"  line {m.get('lastLine', '?')}: {m.get('message', '')}", file=sys.stderr)
+EOF
+)
+    flag=""
+    if [ "$errors" != 0 ]; then flag="  <- see $OUT/$name.vnu.json"; status=1; fi
+    printf '%-50s %6s %8s%s\n' "${path:0:50}" "$errors" "$warnings" "$flag"
 done
 echo "Reports: $OUT/"
 exit "$status"
