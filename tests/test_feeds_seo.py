@@ -282,6 +282,24 @@ def test_pages_without_an_image_share_the_site_image_or_a_plain_card(client, sit
     assert meta(html, "property", "og:description") == "Who we are."
 
 
+@pytest.mark.parametrize("path", ["/news/", "/campaigns/"])
+def test_a_listing_without_an_introduction_is_described_by_the_site_settings(
+    client, site_tree, path
+):
+    """Search engines show a description for every page, even one an editor left bare."""
+    about = SiteSettings.load().about
+    assert about
+    html = client.get(path).content.decode()
+    assert meta(html, "name", "description") == about
+    assert meta(html, "property", "og:description") == about
+
+    index = site_tree["news"] if path == "/news/" else site_tree["campaigns"]
+    index.search_description = "Latest news and reports from Peru."
+    index.save_revision().publish()
+    html = client.get(path).content.decode()
+    assert meta(html, "name", "description") == "Latest news and reports from Peru."
+
+
 def test_home_page_describes_the_organisation(client, site_tree):
     settings = SiteSettings.load()
     settings.charity_number = "1040439"

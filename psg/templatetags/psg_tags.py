@@ -41,6 +41,22 @@ def meta_description(page, length=300):
     return ""
 
 
+@register.simple_tag(takes_context=True)
+def page_description(context, page=None):
+    """The page's own description (see meta_description), or failing that the organisation's
+    "about" text from the site settings, so that every page has a meta description."""
+    return meta_description(page) or site_description(context.get("request"))
+
+
+def site_description(request, length=300):
+    from psg.models import SiteSettings
+
+    if request is None:
+        return ""
+    about = SiteSettings.load(request_or_site=request).about
+    return Truncator(" ".join(strip_tags(about or "").split())).chars(length)
+
+
 @register.filter
 def in_values(value, values):
     """True when `value` matches one of `values` compared as text (e.g. a year from the URL)."""

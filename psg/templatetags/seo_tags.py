@@ -7,7 +7,7 @@ from wagtail.models import Site
 from psg import seo
 from psg.models import SiteSettings
 
-from .psg_tags import as_page, meta_description
+from .psg_tags import as_page, meta_description, site_description
 
 register = template.Library()
 
@@ -46,7 +46,7 @@ def seo_meta(context, page=None):
         "canonical": canonical,
         "site_name": _site_name(request),
         "title": title,
-        "description": meta_description(page),
+        "description": meta_description(page) or site_description(request),
         "og_type": "article" if is_article else "website",
         "published": page.date.isoformat() if is_article and page.date else "",
         "image_url": seo.absolute_url(request, rendition.url) if rendition else "",
