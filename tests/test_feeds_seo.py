@@ -376,3 +376,11 @@ def test_500_page_renders_without_the_database(rf, db):
     assert response.status_code == 500
     assert len(queries) == 0
     assert b"Sorry, something went wrong on our side" in response.content
+
+
+def test_search_results_are_kept_out_of_search_engines_but_described(client, site_tree):
+    html = client.get("/search/?q=Fujimori").content.decode()
+    assert meta(html, "name", "robots") == "noindex"
+    assert meta(html, "name", "description")  # shown if a results page is ever linked
+    assert '<link rel="canonical"' not in html
+    assert meta(html, "property", "og:title") is None
