@@ -337,6 +337,20 @@ def test_every_preview_mode_of_a_campaign_renders(site_tree, editor_client):
         assert marker in response.content.decode()
 
 
+def page_form(**fields):
+    """The add form's data for a page: `fields` plus the panels every page type has."""
+    return nested_form_data(
+        {
+            "comments": inline_formset([]),
+            "seo_title": "",
+            "search_description": "",
+            "go_live_at": "",
+            "expire_at": "",
+            **fields,
+        }
+    )
+
+
 def preview_new(client, parent, model, data, mode=None):
     """Preview a page that was never saved, as the add screen's preview panel does."""
     app_label, model_name = model._meta.app_label, model._meta.model_name
@@ -379,20 +393,13 @@ def test_an_article_can_be_previewed_before_its_first_save(site_tree, editor_cli
 def test_a_campaign_hub_can_be_previewed_before_its_first_save(site_tree, editor_client):
     from campaigns.models import CampaignPage
 
-    data = nested_form_data(
-        {
-            "title": "Mining and water",
-            "slug": "mining-and-water",
-            "summary": "Protect the water of communities near mines.",
-            "status": "active",
-            "body": streamfield([]),
-            "milestones": inline_formset([]),
-            "comments": inline_formset([]),
-            "seo_title": "",
-            "search_description": "",
-            "go_live_at": "",
-            "expire_at": "",
-        }
+    data = page_form(
+        title="Mining and water",
+        slug="mining-and-water",
+        summary="Protect the water of communities near mines.",
+        status="active",
+        body=streamfield([]),
+        milestones=inline_formset([]),
     )
     for mode, marker in [("", "Protect the water"), ("card", "card--campaign")]:
         response = preview_new(editor_client, site_tree["campaigns"], CampaignPage, data, mode)
@@ -404,18 +411,11 @@ def test_a_campaign_hub_can_be_previewed_before_its_first_save(site_tree, editor
 def test_a_content_page_can_be_previewed_before_its_first_save(site_tree, editor_client):
     from home.models import StandardPage
 
-    data = nested_form_data(
-        {
-            "title": "About PSG",
-            "slug": "about",
-            "intro": "Who we are and what we do.",
-            "body": streamfield([("paragraph", rich_text("<p>Founded in 1983.</p>"))]),
-            "comments": inline_formset([]),
-            "seo_title": "",
-            "search_description": "",
-            "go_live_at": "",
-            "expire_at": "",
-        }
+    data = page_form(
+        title="About PSG",
+        slug="about",
+        intro="Who we are and what we do.",
+        body=streamfield([("paragraph", rich_text("<p>Founded in 1983.</p>"))]),
     )
     response = preview_new(editor_client, site_tree["home"], StandardPage, data)
     assert response.status_code == 200
