@@ -389,37 +389,48 @@ def test_an_article_can_be_previewed_before_its_first_save(site_tree, editor_cli
     assert not NewsArticlePage.objects.filter(slug="court-hears").exists()
 
 
-@pytest.mark.django_db
-def test_a_campaign_hub_can_be_previewed_before_its_first_save(site_tree, editor_client):
-    from campaigns.models import CampaignPage
+NEW_PAGES = {
+    "campaign hub": (
+        "campaigns",
+        "campaigns.CampaignPage",
+        {
+            "title": "Mining and water",
+            "slug": "mining-and-water",
+            "summary": "Protect the water of communities near mines.",
+            "status": "active",
+            "body": streamfield([]),
+            "milestones": inline_formset([]),
+        },
+        [("", "Protect the water"), ("card", "card--campaign")],
+    ),
+    "content page": (
+        "home",
+        "home.StandardPage",
+        {
+            "title": "About PSG",
+            "slug": "about",
+            "intro": "Who we are and what we do.",
+            "body": streamfield([("paragraph", rich_text("<p>Founded in 1983.</p>"))]),
+        },
+        [("", "Founded in 1983.")],
+    ),
+}
 
-    data = page_form(
-        title="Mining and water",
-        slug="mining-and-water",
-        summary="Protect the water of communities near mines.",
-        status="active",
-        body=streamfield([]),
-        milestones=inline_formset([]),
-    )
-    for mode, marker in [("", "Protect the water"), ("card", "card--campaign")]:
-        response = preview_new(editor_client, site_tree["campaigns"], CampaignPage, data, mode)
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", NEW_PAGES)
+def test_a_new_hub_or_content_page_can_be_previewed_before_its_first_save(
+    site_tree, editor_client, kind
+):
+    from django.apps import apps
+
+    parent, model_name, fields, expected = NEW_PAGES[kind]
+    model = apps.get_model(model_name)
+    for mode, marker in expected:
+        response = preview_new(editor_client, site_tree[parent], model, page_form(**fields), mode)
         assert response.status_code == 200
         assert marker in response.content.decode()
-
-
-@pytest.mark.django_db
-def test_a_content_page_can_be_previewed_before_its_first_save(site_tree, editor_client):
-    from home.models import StandardPage
-
-    data = page_form(
-        title="About PSG",
-        slug="about",
-        intro="Who we are and what we do.",
-        body=streamfield([("paragraph", rich_text("<p>Founded in 1983.</p>"))]),
-    )
-    response = preview_new(editor_client, site_tree["home"], StandardPage, data)
-    assert response.status_code == 200
-    assert "Founded in 1983." in response.content.decode()
+    assert not model.objects.filter(slug=fields["slug"]).exists()
 
 
 # Sharing a draft -----------------------------------------------------------------------------
