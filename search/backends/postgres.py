@@ -1,11 +1,92 @@
 """PostgreSQL full-text search that ignores accents (imported only on PostgreSQL)."""
 
-from modelsearch.backends.database.postgres.postgres import PostgresSearchBackend
+from django.db.models.sql.subqueries import InsertQuery
+from django.utils.functional import cached_property
+from modelsearch.backends.database.postgres import postgres
 
 from .database import POSTGRES_AUTOCOMPLETE_CONFIG, POSTGRES_SEARCH_CONFIG
+from .indexing import BatchIndexMixin, DeferredNormsRebuilderMixin, ReadOnceIndexerMixin
 
 
-class AccentFoldingPostgresSearchBackend(PostgresSearchBackend):
+class PostgresObjectIndexer(ReadOnceIndexerMixin, postgres.ObjectIndexer):
+    @cached_property
+    def title(self):
+        return self.as_vector(self._texts("title", lambda item: (item[2], item[1])))
+
+    @cached_property
+    def body(self):
+        return self.as_vector(self._texts("body", lambda item: (item[2], item[1])))
+
+    @cached_property
+    def autocomplete(self):
+        # Autocomplete fields carry no boost: weight 'D', like the stock indexer.
+        texts = self._texts("autocomplete", lambda item: (item[2], "D"))
+        return self.as_vector(texts, for_autocomplete=True)
+
+    @cached_property
+    def title_text(self):
+        texts = (text.strip() for text in self._texts("title", lambda item: item[2]))
+        return " ".join(text for text in texts if text)
+
+    @cached_property
+    def body_text(self):
+        texts = (text.strip() for text in self._texts("body", lambda item: item[2]))
+        return " ".join(text for text in texts if text)
+
+
+class BatchPostgresIndex(BatchIndexMixin, postgres.PostgresIndex):
+    indexer_class = PostgresObjectIndexer
+    # Rows an INSERT carries at most (eight values each, well under PostgreSQL's limits).
+    rows_per_statement = 500
+
+    def write_entries(self, content_type_pk, indexers):
+        model = postgres.IndexEntry
+        compiler = InsertQuery(model).get_compiler(connection=self.write_connection)
+        vector_fields = [model._meta.get_field(name) for name in ("title", "autocomplete", "body")]
+
+        def compiled(field, expression):
+            value = compiler.prepare_value(field, expression)
+            return value.as_sql(compiler, self.write_connection)
+
+        for start in range(0, len(indexers), self.rows_per_statement):
+            rows, params = [], []
+            for indexer in indexers[start : start + self.rows_per_statement]:
+                row_params = [content_type_pk, indexer.id]
+                vectors = []
+                for field in vector_fields:
+                    sql, vector_params = compiled(field, getattr(indexer, field.name))
+                    vectors.append(sql)
+                    row_params.extend(vector_params)
+                row_params.extend([indexer.title_text, indexer.body_text])
+                rows.append(f"(%s, %s, {vectors[0]}, {vectors[1]}, {vectors[2]}, 1.0, %s, %s)")
+                params.extend(row_params)
+            table = model._meta.db_table
+            with self.write_connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {table} (content_type_id, object_id, title, autocomplete, "  # noqa: S608
+                    "body, title_norm, title_text, body_text) "
+                    f"VALUES {', '.join(rows)} "
+                    "ON CONFLICT (content_type_id, object_id) DO UPDATE SET "
+                    "title = EXCLUDED.title, autocomplete = EXCLUDED.autocomplete, "
+                    "body = EXCLUDED.body, title_norm = 1.0, "
+                    "title_text = EXCLUDED.title_text, body_text = EXCLUDED.body_text",
+                    params,
+                )
+
+
+class PostgresRebuilder(DeferredNormsRebuilderMixin, postgres.PostgresSearchRebuilder):
+    pass
+
+
+class PostgresAtomicRebuilder(DeferredNormsRebuilderMixin, postgres.PostgresSearchAtomicRebuilder):
+    pass
+
+
+class AccentFoldingPostgresSearchBackend(postgres.PostgresSearchBackend):
+    index_class = BatchPostgresIndex
+    rebuilder_class = PostgresRebuilder
+    atomic_rebuilder_class = PostgresAtomicRebuilder
+
     def __init__(self, params):
         params = dict(params)
         params.setdefault("SEARCH_CONFIG", POSTGRES_SEARCH_CONFIG)

@@ -13,10 +13,13 @@ Two changes to the stock SQLite backend:
 
 from django.db.models import BigIntegerField, FloatField, Func, TextField
 from django.db.models.functions import Cast
+from django.utils.functional import cached_property
 from modelsearch.backends.database.sqlite import sqlite as stock
 from modelsearch.backends.database.sqlite.query import MatchExpression, normalize
 from modelsearch.query import MatchAll, Not
 from modelsearch.utils import get_descendants_content_types_pks
+
+from .indexing import BatchIndexMixin, DeferredNormsRebuilderMixin, ReadOnceIndexerMixin
 
 # FTS5 columns are (autocomplete, body, title), in the order modelsearch creates them.
 COLUMN_WEIGHTS = {"autocomplete": 0.0, "body": 1.0, "title": 4.0}
@@ -130,10 +133,62 @@ class RankedSearchResults(stock.SQLiteSearchResults):
         return max(count, 0)
 
 
+# --- Indexing: a batch at a time (search/backends/indexing.py) ---
+
+
+class SQLiteObjectIndexer(ReadOnceIndexerMixin, stock.ObjectIndexer):
+    @cached_property
+    def title(self):
+        return " ".join(self._texts("title", lambda item: item[1]))
+
+    @cached_property
+    def body(self):
+        return " ".join(self._texts("body", lambda item: item[1]))
+
+    @cached_property
+    def autocomplete(self):
+        return " ".join(self._texts("autocomplete", lambda item: item[1]))
+
+
+class BatchSQLiteIndex(BatchIndexMixin, stock.SQLiteIndex):
+    indexer_class = SQLiteObjectIndexer
+
+    def write_entries(self, content_type_pk, indexers):
+        # Insert, or update the existing entry in place (its id is the FTS row id; the
+        # table's triggers keep the FTS table in step either way).
+        stock.IndexEntry._default_manager.using(self.write_connection.alias).bulk_create(
+            [
+                stock.IndexEntry(
+                    content_type_id=content_type_pk,
+                    object_id=indexer.id,
+                    title=indexer.title,
+                    autocomplete=indexer.autocomplete,
+                    body=indexer.body,
+                    title_norm=1.0,
+                )
+                for indexer in indexers
+            ],
+            update_conflicts=True,
+            unique_fields=["content_type", "object_id"],
+            update_fields=["title", "autocomplete", "body", "title_norm"],
+        )
+
+
+class SQLiteRebuilder(DeferredNormsRebuilderMixin, stock.SQLiteSearchRebuilder):
+    pass
+
+
+class SQLiteAtomicRebuilder(DeferredNormsRebuilderMixin, stock.SQLiteSearchAtomicRebuilder):
+    pass
+
+
 class TitleWeightedSQLiteSearchBackend(stock.SQLiteSearchBackend):
     query_compiler_class = RankedSearchQueryCompiler
     autocomplete_query_compiler_class = RankedAutocompleteQueryCompiler
     results_class = RankedSearchResults
+    index_class = BatchSQLiteIndex
+    rebuilder_class = SQLiteRebuilder
+    atomic_rebuilder_class = SQLiteAtomicRebuilder
 
 
 SearchBackend = TitleWeightedSQLiteSearchBackend
