@@ -4,6 +4,7 @@ from django.db.models.sql.subqueries import InsertQuery
 from django.utils.functional import cached_property
 from modelsearch.backends.database.postgres import postgres
 
+from .bounded import BoundedRankingMixin
 from .database import POSTGRES_AUTOCOMPLETE_CONFIG, POSTGRES_SEARCH_CONFIG
 from .indexing import BatchIndexMixin, DeferredNormsRebuilderMixin, ReadOnceIndexerMixin
 
@@ -82,7 +83,35 @@ class PostgresAtomicRebuilder(DeferredNormsRebuilderMixin, postgres.PostgresSear
     pass
 
 
+class BoundedMatchMixin(BoundedRankingMixin):
+    def match_queryset(self, config, title_only=False):
+        search_query = self.build_tsquery(self.query, config=config)
+        vectors = [vector for vector, _boost in self.get_index_vectors(search_query)]
+        if title_only:
+            vectors = vectors[:1]  # the title vector comes first
+        combined = vectors[0]
+        for vector in vectors[1:]:
+            combined = combined._combine(vector, "||", False)
+        return self.queryset.annotate(_match_vector=combined).filter(_match_vector=search_query)
+
+    def search(self, config, start, stop, score_field=None, backend=None):
+        bounded = self.effective_compiler(config)
+        if bounded is not None:
+            return bounded.search(config, start, stop, score_field=score_field, backend=backend)
+        return super().search(config, start, stop, score_field=score_field, backend=backend)
+
+
+class SearchQueryCompiler(BoundedMatchMixin, postgres.PostgresSearchQueryCompiler):
+    pass
+
+
+class AutocompleteQueryCompiler(BoundedMatchMixin, postgres.PostgresAutocompleteQueryCompiler):
+    pass
+
+
 class AccentFoldingPostgresSearchBackend(postgres.PostgresSearchBackend):
+    query_compiler_class = SearchQueryCompiler
+    autocomplete_query_compiler_class = AutocompleteQueryCompiler
     index_class = BatchPostgresIndex
     rebuilder_class = PostgresRebuilder
     atomic_rebuilder_class = PostgresAtomicRebuilder

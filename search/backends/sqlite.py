@@ -19,6 +19,7 @@ from modelsearch.backends.database.sqlite.query import MatchExpression, normaliz
 from modelsearch.query import MatchAll, Not
 from modelsearch.utils import get_descendants_content_types_pks
 
+from .bounded import BoundedRankingMixin
 from .indexing import BatchIndexMixin, DeferredNormsRebuilderMixin, ReadOnceIndexerMixin
 
 # FTS5 columns are (autocomplete, body, title), in the order modelsearch creates them.
@@ -48,8 +49,19 @@ class WeightedBM25(Func):
         return f"bm25({table}, {weights})", []
 
 
-class RankedSearchQueryCompiler(stock.SQLiteSearchQueryCompiler):
+class RankedSearchQueryCompiler(BoundedRankingMixin, stock.SQLiteSearchQueryCompiler):
     column_weights = COLUMN_WEIGHTS
+
+    def match_queryset(self, config, title_only=False):
+        """The queryset narrowed to the objects that match (in their title only, if asked)."""
+        search_query = self.build_search_query(normalize(self.query), config=config)
+        if search_query is None:
+            return self.queryset.none()
+        matches = stock.SQLiteFTSIndexEntry.objects.filter(
+            MatchExpression(["title"] if title_only else self.FTS_TABLE_FIELDS, search_query),
+            index_entry__content_type__in=get_descendants_content_types_pks(self.queryset.model),
+        ).values("index_entry__object_id")
+        return self.queryset.filter(pk__in=matches)
 
     def _build_rank_expression(self, vectors, config):
         return WeightedBM25(self.column_weights)
@@ -61,6 +73,9 @@ class RankedSearchQueryCompiler(stock.SQLiteSearchQueryCompiler):
         else (negations, match-all, field-restricted or date-ordered searches) goes through
         the stock implementation.
         """
+        bounded = self.effective_compiler(config)
+        if bounded is not None:
+            return bounded.ranked_matches(config)
         if not self.order_by_relevance or self.fields:
             return None
         query = normalize(self.query)
@@ -94,6 +109,9 @@ class RankedSearchQueryCompiler(stock.SQLiteSearchQueryCompiler):
         return "-index_entry__object_id"
 
     def search(self, config, start, stop, score_field=None):
+        bounded = self.effective_compiler(config)
+        if bounded is not None:
+            return bounded.search(config, start, stop, score_field=score_field)
         matches = self.ranked_matches(config)
         if matches is None:
             return super().search(config, start, stop, score_field=score_field)
