@@ -164,3 +164,10 @@ def test_a_bounded_search_costs_the_same_queries_however_many_pages_match(client
     for day in range(13, 25):
         publish_article(herd["news"], f"Highland report {day}", day=day)
     assert queries(q="alpaca") == before
+
+
+@pytest.mark.django_db
+def test_candidates_are_ranked_as_an_unbounded_search_ranks_them(client, herd):
+    ids, _response = all_result_ids(client, q="alpaca")
+    unbounded = Page.objects.live().public().filter(pk__in=ids).search("alpaca", operator="and")
+    assert ids == [page.pk for page in unbounded]

@@ -83,18 +83,37 @@ class BoundedRankingMixin:
     def capped(self, config):
         return self.candidate_ids(config) is not None
 
+    def bounded_count(self, config):
+        """How many results a bounded search has (its candidates, all of them matches)."""
+        ids = self.candidate_ids(config)
+        return None if ids is None else len(ids)
+
     def effective_compiler(self, config):
-        """This compiler, or an unbounded one over just the candidate pages."""
+        """None when not bounded; else a compiler of the unbounded class over the candidates."""
         ids = self.candidate_ids(config)
         if ids is None:
             return None
-        compiler = self.unbounded_class(
+        return self.unbounded_class(
             self.queryset.filter(pk__in=ids),
             self.query,
             fields=self.fields,
             order_by_relevance=self.order_by_relevance,
         )
-        return compiler
+
+
+class BoundedResultsMixin:
+    """Search results mix-in: a bounded search is counted without running the query again."""
+
+    def _do_count(self):
+        compiler = self.query_compiler
+        if isinstance(compiler, BoundedRankingMixin):
+            total = compiler.bounded_count(compiler.get_config(self.backend))
+            if total is not None:
+                count = total - self.start
+                if self.stop is not None:
+                    count = min(count, self.stop - self.start)
+                return max(count, 0)
+        return super()._do_count()
 
 
 @cache

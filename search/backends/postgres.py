@@ -1,10 +1,13 @@
 """PostgreSQL full-text search that ignores accents (imported only on PostgreSQL)."""
 
+from django.db.models import BigIntegerField, F
+from django.db.models.functions import Cast
 from django.db.models.sql.subqueries import InsertQuery
 from django.utils.functional import cached_property
 from modelsearch.backends.database.postgres import postgres
+from modelsearch.utils import get_descendants_content_types_pks
 
-from .bounded import BoundedRankingMixin
+from .bounded import BoundedRankingMixin, BoundedResultsMixin
 from .database import POSTGRES_AUTOCOMPLETE_CONFIG, POSTGRES_SEARCH_CONFIG
 from .indexing import BatchIndexMixin, DeferredNormsRebuilderMixin, ReadOnceIndexerMixin
 
@@ -83,9 +86,26 @@ class PostgresAtomicRebuilder(DeferredNormsRebuilderMixin, postgres.PostgresSear
     pass
 
 
+INTEGER_KEYS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField"}
+
+
 class BoundedMatchMixin(BoundedRankingMixin):
     def match_queryset(self, config, title_only=False):
         search_query = self.build_tsquery(self.query, config=config)
+        model = self.queryset.model
+        if title_only and model._meta.pk.get_internal_type() in INTEGER_KEYS:
+            # Few pages match in their title: find their entries through the title's own
+            # index, then the pages by primary key (joining on the entries' text object ids
+            # would read every page).
+            entries = (
+                postgres.IndexEntry.objects.filter(
+                    content_type_id__in=get_descendants_content_types_pks(model),
+                    title=search_query,
+                )
+                .annotate(matching_pk=Cast("object_id", BigIntegerField()))
+                .values("matching_pk")
+            )
+            return self.queryset.filter(pk__in=entries)
         vectors = [vector for vector, _boost in self.get_index_vectors(search_query)]
         if title_only:
             vectors = vectors[:1]  # the title vector comes first
@@ -95,23 +115,70 @@ class BoundedMatchMixin(BoundedRankingMixin):
         return self.queryset.annotate(_match_vector=combined).filter(_match_vector=search_query)
 
     def search(self, config, start, stop, score_field=None, backend=None):
-        bounded = self.effective_compiler(config)
-        if bounded is not None:
-            return bounded.search(config, start, stop, score_field=score_field, backend=backend)
-        return super().search(config, start, stop, score_field=score_field, backend=backend)
+        ids = self.candidate_ids(config)
+        if ids is None:
+            return super().search(config, start, stop, score_field=score_field, backend=backend)
+        if not self.order_by_relevance:
+            # The candidates are known matches: only their order (the queryset's) is left.
+            return self.queryset.filter(pk__in=ids)[start:stop]
+        return self.rank_candidates(ids, config, start, stop, score_field)
+
+    def rank_candidates(self, ids, config, start, stop, score_field=None):
+        """The candidates ranked as the stock query ranks them, from their index entries
+        alone: they are known matches, so the match is not tested again."""
+        rank = None
+        for vector, weight in self.entry_vectors():
+            term = self.build_tsrank(vector, self.query, config=config) * weight
+            rank = term if rank is None else rank + term
+        model = self.queryset.model
+        tiebreak = (
+            Cast("object_id", BigIntegerField()).desc()
+            if model._meta.pk.get_internal_type() in INTEGER_KEYS
+            else F("object_id").desc()
+        )
+        rows = (
+            postgres.IndexEntry.objects.filter(
+                content_type_id__in=get_descendants_content_types_pks(model),
+                object_id__in=[str(pk) for pk in ids],
+            )
+            .annotate(_rank=rank)
+            .order_by(F("_rank").desc(), tiebreak)
+            .values_list("object_id", "_rank")[start:stop]
+        )
+        pk_field = model._meta.pk
+        scores = {}
+        for object_id, score in rows:
+            scores.setdefault(pk_field.to_python(object_id), score)
+        objects = self.queryset.in_bulk(list(scores)) if scores else {}
+        results = []
+        for pk, score in scores.items():
+            obj = objects.get(pk)
+            if obj is not None:
+                if score_field:
+                    setattr(obj, score_field, score)
+                results.append(obj)
+        return results
 
 
 class SearchQueryCompiler(BoundedMatchMixin, postgres.PostgresSearchQueryCompiler):
-    pass
+    def entry_vectors(self):
+        """What ``get_index_vectors`` ranks, as columns of the index entry itself."""
+        return [(F("title"), F("title_norm")), (F("body"), 1.0)]
 
 
 class AutocompleteQueryCompiler(BoundedMatchMixin, postgres.PostgresAutocompleteQueryCompiler):
+    def entry_vectors(self):
+        return [(F("autocomplete"), 1.0)]
+
+
+class SearchResults(BoundedResultsMixin, postgres.PostgresSearchResults):
     pass
 
 
 class AccentFoldingPostgresSearchBackend(postgres.PostgresSearchBackend):
     query_compiler_class = SearchQueryCompiler
     autocomplete_query_compiler_class = AutocompleteQueryCompiler
+    results_class = SearchResults
     index_class = BatchPostgresIndex
     rebuilder_class = PostgresRebuilder
     atomic_rebuilder_class = PostgresAtomicRebuilder

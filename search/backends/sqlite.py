@@ -19,7 +19,7 @@ from modelsearch.backends.database.sqlite.query import MatchExpression, normaliz
 from modelsearch.query import MatchAll, Not
 from modelsearch.utils import get_descendants_content_types_pks
 
-from .bounded import BoundedRankingMixin
+from .bounded import BoundedRankingMixin, BoundedResultsMixin
 from .indexing import BatchIndexMixin, DeferredNormsRebuilderMixin, ReadOnceIndexerMixin
 
 # FTS5 columns are (autocomplete, body, title), in the order modelsearch creates them.
@@ -109,6 +109,10 @@ class RankedSearchQueryCompiler(BoundedRankingMixin, stock.SQLiteSearchQueryComp
         return "-index_entry__object_id"
 
     def search(self, config, start, stop, score_field=None):
+        ids = self.candidate_ids(config)
+        if ids is not None and not self.order_by_relevance:
+            # The candidates are known matches: only their order (the queryset's) is left.
+            return self.queryset.filter(pk__in=ids)[start:stop]
         bounded = self.effective_compiler(config)
         if bounded is not None:
             return bounded.search(config, start, stop, score_field=score_field)
@@ -135,7 +139,7 @@ class RankedAutocompleteQueryCompiler(
     column_weights = AUTOCOMPLETE_COLUMN_WEIGHTS
 
 
-class RankedSearchResults(stock.SQLiteSearchResults):
+class RankedSearchResults(BoundedResultsMixin, stock.SQLiteSearchResults):
     def _do_count(self):
         compiler = self.query_compiler
         matches = (
