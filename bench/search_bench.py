@@ -5,8 +5,8 @@
     .venv/bin/python -m bench.search_bench --count 10000 --db sqlite --repeat 30
 
 For each database it builds a fresh site (SQLite file var/bench/search-<count>.sqlite3, or the
-PostgreSQL database ``psg_bench``, dropped and created again; PSG_BENCH_POSTGRES_URL changes
-the server), loads ``count`` synthetic articles in bulk (bench/content.py), rebuilds the search
+PostgreSQL database ``psg_bench_search_<count>``, dropped and created again;
+PSG_BENCH_POSTGRES_URL changes the server), loads ``count`` synthetic articles in bulk (bench/content.py), rebuilds the search
 index with ``manage.py update_index`` (timed), then requests a set of searches through Django's
 test client (the whole stack: middleware, view, template) and prints the median and 95th
 percentile of each. Each database runs in its own process. Nothing is downloaded.
@@ -23,7 +23,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_SERVER = os.environ.get("PSG_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
-POSTGRES_DB = "psg_bench"
+
+
+def postgres_db(count):
+    return f"psg_bench_search_{count}"
+
 
 # (label, query-string parameters)
 QUERIES = [
@@ -57,9 +61,9 @@ def prepare_database(db, count):
     import psycopg
 
     with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {POSTGRES_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {POSTGRES_DB}")
-    return f"{POSTGRES_SERVER}/{POSTGRES_DB}"
+        conn.execute(f"DROP DATABASE IF EXISTS {postgres_db(count)} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {postgres_db(count)}")
+    return f"{POSTGRES_SERVER}/{postgres_db(count)}"
 
 
 def analyse():
@@ -173,7 +177,7 @@ def measure(repeat, log):
 def database_url(db, count):
     if db == "sqlite":
         return f"sqlite:///{ROOT / 'var' / 'bench' / f'search-{count}.sqlite3'}"
-    return f"{POSTGRES_SERVER}/{POSTGRES_DB}"
+    return f"{POSTGRES_SERVER}/{postgres_db(count)}"
 
 
 def worker(db, count, repeat, measure_only=False):

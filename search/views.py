@@ -25,6 +25,8 @@ from campaigns.models import CampaignIndexPage, CampaignPage
 from news.models import NewsArticlePage
 from psg.pagination import paginate
 
+from .backends import bounded
+from .backends.bounded import bounded_autocomplete, bounded_search, is_capped
 from .text import MAX_QUERY_LENGTH, clean_query, highlight, search_terms, snippet
 
 RESULTS_PER_PAGE = 10
@@ -83,14 +85,19 @@ def filtered_pages(result_type="", campaign=None):
 
 
 def run_search(terms, result_type="", campaign=None, sort="", exclude_ids=()):
-    """Search results (lazy, sliceable, countable) for a list of cleaned search terms."""
+    """Search results (lazy, sliceable, countable) for a list of cleaned search terms.
+
+    On the database backends a query that matches more than CANDIDATE_LIMIT pages is bounded
+    (search/backends/bounded.py): ``is_capped(results)`` is then true and the count is not
+    the number of matches.
+    """
     pages = filtered_pages(result_type, campaign)
     if exclude_ids:
         pages = pages.exclude(id__in=list(exclude_ids))
     query = PlainText(" ".join(terms), operator="and")
-    if sort != "newest":
-        return pages.search(query)
     backend = get_search_backend()
+    if sort != "newest":
+        return bounded_search(backend, pages, query)
     if backend.query_compiler_class.HANDLES_ORDER_BY_EXPRESSIONS:
         # The database backends order by an expression: an article's own date, else the
         # date the page was first published.
@@ -108,7 +115,7 @@ def run_search(terms, result_type="", campaign=None, sort="", exclude_ids=()):
             pages = _news_queryset(campaign, exclude_ids).order_by("-date", "-id")
         else:
             pages = pages.order_by("-first_published_at", "-id")
-    return pages.search(query, order_by_relevance=False)
+    return bounded_search(backend, pages, query, order_by_relevance=False)
 
 
 def _news_queryset(campaign, exclude_ids):
@@ -291,6 +298,7 @@ def search(request):
         results = run_search(terms, result_type, campaign, sort, exclude_ids)
     results_page = paginate(request, results, per_page=RESULTS_PER_PAGE)
     items = build_results(list(results_page.object_list), terms, request)
+    capped = not unknown_campaign and is_capped(results)
 
     if first_page and not notes:
         log_query(text)
@@ -301,6 +309,9 @@ def search(request):
         results=items,
         total=results_page.paginator.count + len(promoted),
         organic_total=results_page.paginator.count,
+        # More matches than are ranked: the page says "more than N results".
+        capped=capped,
+        candidate_limit=bounded.CANDIDATE_LIMIT,
         querystring=_querystring(text, result_type, campaign, sort),
     )
     return _no_store(TemplateResponse(request, "search/search.html", context))
@@ -327,7 +338,9 @@ def suggest(request):
     terms = search_terms(text)
     suggestions = []
     if terms and len(" ".join(terms)) >= SUGGEST_MIN_LENGTH:
-        pages = visible_pages().autocomplete(PlainText(" ".join(terms), operator="and"))
+        pages = bounded_autocomplete(
+            get_search_backend(), visible_pages(), PlainText(" ".join(terms), operator="and")
+        )
         for page in pages[:SUGGESTIONS_COUNT]:
             suggestions.append(
                 {

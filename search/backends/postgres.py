@@ -1,11 +1,188 @@
 """PostgreSQL full-text search that ignores accents (imported only on PostgreSQL)."""
 
-from modelsearch.backends.database.postgres.postgres import PostgresSearchBackend
+from django.db.models import BigIntegerField, F
+from django.db.models.functions import Cast
+from django.db.models.sql.subqueries import InsertQuery
+from django.utils.functional import cached_property
+from modelsearch.backends.database.postgres import postgres
+from modelsearch.utils import get_descendants_content_types_pks
 
+from .bounded import BoundedRankingMixin, BoundedResultsMixin
 from .database import POSTGRES_AUTOCOMPLETE_CONFIG, POSTGRES_SEARCH_CONFIG
+from .indexing import BatchIndexMixin, DeferredNormsRebuilderMixin, ReadOnceIndexerMixin
 
 
-class AccentFoldingPostgresSearchBackend(PostgresSearchBackend):
+class PostgresObjectIndexer(ReadOnceIndexerMixin, postgres.ObjectIndexer):
+    @cached_property
+    def title(self):
+        return self.as_vector(self._texts("title", lambda item: (item[2], item[1])))
+
+    @cached_property
+    def body(self):
+        return self.as_vector(self._texts("body", lambda item: (item[2], item[1])))
+
+    @cached_property
+    def autocomplete(self):
+        # Autocomplete fields carry no boost: weight 'D', like the stock indexer.
+        texts = self._texts("autocomplete", lambda item: (item[2], "D"))
+        return self.as_vector(texts, for_autocomplete=True)
+
+    @cached_property
+    def title_text(self):
+        texts = (text.strip() for text in self._texts("title", lambda item: item[2]))
+        return " ".join(text for text in texts if text)
+
+    @cached_property
+    def body_text(self):
+        texts = (text.strip() for text in self._texts("body", lambda item: item[2]))
+        return " ".join(text for text in texts if text)
+
+
+class BatchPostgresIndex(BatchIndexMixin, postgres.PostgresIndex):
+    indexer_class = PostgresObjectIndexer
+    # Rows an INSERT carries at most (eight values each, well under PostgreSQL's limits).
+    rows_per_statement = 500
+
+    def write_entries(self, content_type_pk, indexers):
+        model = postgres.IndexEntry
+        compiler = InsertQuery(model).get_compiler(connection=self.write_connection)
+        vector_fields = [model._meta.get_field(name) for name in ("title", "autocomplete", "body")]
+
+        def compiled(field, expression):
+            value = compiler.prepare_value(field, expression)
+            return value.as_sql(compiler, self.write_connection)
+
+        for start in range(0, len(indexers), self.rows_per_statement):
+            rows, params = [], []
+            for indexer in indexers[start : start + self.rows_per_statement]:
+                row_params = [content_type_pk, indexer.id]
+                vectors = []
+                for field in vector_fields:
+                    sql, vector_params = compiled(field, getattr(indexer, field.name))
+                    vectors.append(sql)
+                    row_params.extend(vector_params)
+                row_params.extend([indexer.title_text, indexer.body_text])
+                rows.append(f"(%s, %s, {vectors[0]}, {vectors[1]}, {vectors[2]}, 1.0, %s, %s)")
+                params.extend(row_params)
+            table = model._meta.db_table
+            with self.write_connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {table} (content_type_id, object_id, title, autocomplete, "  # noqa: S608
+                    "body, title_norm, title_text, body_text) "
+                    f"VALUES {', '.join(rows)} "
+                    "ON CONFLICT (content_type_id, object_id) DO UPDATE SET "
+                    "title = EXCLUDED.title, autocomplete = EXCLUDED.autocomplete, "
+                    "body = EXCLUDED.body, title_norm = 1.0, "
+                    "title_text = EXCLUDED.title_text, body_text = EXCLUDED.body_text",
+                    params,
+                )
+
+
+class PostgresRebuilder(DeferredNormsRebuilderMixin, postgres.PostgresSearchRebuilder):
+    pass
+
+
+class PostgresAtomicRebuilder(DeferredNormsRebuilderMixin, postgres.PostgresSearchAtomicRebuilder):
+    pass
+
+
+INTEGER_KEYS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField"}
+
+
+class BoundedMatchMixin(BoundedRankingMixin):
+    def match_queryset(self, config, title_only=False):
+        search_query = self.build_tsquery(self.query, config=config)
+        model = self.queryset.model
+        if title_only and model._meta.pk.get_internal_type() in INTEGER_KEYS:
+            # Few pages match in their title: find their entries through the title's own
+            # index, then the pages by primary key (joining on the entries' text object ids
+            # would read every page).
+            entries = (
+                postgres.IndexEntry.objects.filter(
+                    content_type_id__in=get_descendants_content_types_pks(model),
+                    title=search_query,
+                )
+                .annotate(matching_pk=Cast("object_id", BigIntegerField()))
+                .values("matching_pk")
+            )
+            return self.queryset.filter(pk__in=entries)
+        vectors = [vector for vector, _boost in self.get_index_vectors(search_query)]
+        if title_only:
+            vectors = vectors[:1]  # the title vector comes first
+        combined = vectors[0]
+        for vector in vectors[1:]:
+            combined = combined._combine(vector, "||", False)
+        return self.queryset.annotate(_match_vector=combined).filter(_match_vector=search_query)
+
+    def search(self, config, start, stop, score_field=None, backend=None):
+        ids = self.candidate_ids(config)
+        if ids is None:
+            return super().search(config, start, stop, score_field=score_field, backend=backend)
+        if not self.order_by_relevance:
+            # The candidates are known matches: only their order (the queryset's) is left.
+            return self.queryset.filter(pk__in=ids)[start:stop]
+        return self.rank_candidates(ids, config, start, stop, score_field)
+
+    def rank_candidates(self, ids, config, start, stop, score_field=None):
+        """The candidates ranked as the stock query ranks them, from their index entries
+        alone: they are known matches, so the match is not tested again."""
+        rank = None
+        for vector, weight in self.entry_vectors():
+            term = self.build_tsrank(vector, self.query, config=config) * weight
+            rank = term if rank is None else rank + term
+        model = self.queryset.model
+        tiebreak = (
+            Cast("object_id", BigIntegerField()).desc()
+            if model._meta.pk.get_internal_type() in INTEGER_KEYS
+            else F("object_id").desc()
+        )
+        rows = (
+            postgres.IndexEntry.objects.filter(
+                content_type_id__in=get_descendants_content_types_pks(model),
+                object_id__in=[str(pk) for pk in ids],
+            )
+            .annotate(_rank=rank)
+            .order_by(F("_rank").desc(), tiebreak)
+            .values_list("object_id", "_rank")[start:stop]
+        )
+        pk_field = model._meta.pk
+        scores = {}
+        for object_id, score in rows:
+            scores.setdefault(pk_field.to_python(object_id), score)
+        objects = self.queryset.in_bulk(list(scores)) if scores else {}
+        results = []
+        for pk, score in scores.items():
+            obj = objects.get(pk)
+            if obj is not None:
+                if score_field:
+                    setattr(obj, score_field, score)
+                results.append(obj)
+        return results
+
+
+class SearchQueryCompiler(BoundedMatchMixin, postgres.PostgresSearchQueryCompiler):
+    def entry_vectors(self):
+        """What ``get_index_vectors`` ranks, as columns of the index entry itself."""
+        return [(F("title"), F("title_norm")), (F("body"), 1.0)]
+
+
+class AutocompleteQueryCompiler(BoundedMatchMixin, postgres.PostgresAutocompleteQueryCompiler):
+    def entry_vectors(self):
+        return [(F("autocomplete"), 1.0)]
+
+
+class SearchResults(BoundedResultsMixin, postgres.PostgresSearchResults):
+    pass
+
+
+class AccentFoldingPostgresSearchBackend(postgres.PostgresSearchBackend):
+    query_compiler_class = SearchQueryCompiler
+    autocomplete_query_compiler_class = AutocompleteQueryCompiler
+    results_class = SearchResults
+    index_class = BatchPostgresIndex
+    rebuilder_class = PostgresRebuilder
+    atomic_rebuilder_class = PostgresAtomicRebuilder
+
     def __init__(self, params):
         params = dict(params)
         params.setdefault("SEARCH_CONFIG", POSTGRES_SEARCH_CONFIG)

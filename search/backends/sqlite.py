@@ -13,10 +13,14 @@ Two changes to the stock SQLite backend:
 
 from django.db.models import BigIntegerField, FloatField, Func, TextField
 from django.db.models.functions import Cast
+from django.utils.functional import cached_property
 from modelsearch.backends.database.sqlite import sqlite as stock
 from modelsearch.backends.database.sqlite.query import MatchExpression, normalize
 from modelsearch.query import MatchAll, Not
 from modelsearch.utils import get_descendants_content_types_pks
+
+from .bounded import BoundedRankingMixin, BoundedResultsMixin
+from .indexing import BatchIndexMixin, DeferredNormsRebuilderMixin, ReadOnceIndexerMixin
 
 # FTS5 columns are (autocomplete, body, title), in the order modelsearch creates them.
 COLUMN_WEIGHTS = {"autocomplete": 0.0, "body": 1.0, "title": 4.0}
@@ -45,8 +49,19 @@ class WeightedBM25(Func):
         return f"bm25({table}, {weights})", []
 
 
-class RankedSearchQueryCompiler(stock.SQLiteSearchQueryCompiler):
+class RankedSearchQueryCompiler(BoundedRankingMixin, stock.SQLiteSearchQueryCompiler):
     column_weights = COLUMN_WEIGHTS
+
+    def match_queryset(self, config, title_only=False):
+        """The queryset narrowed to the objects that match (in their title only, if asked)."""
+        search_query = self.build_search_query(normalize(self.query), config=config)
+        if search_query is None:
+            return self.queryset.none()
+        matches = stock.SQLiteFTSIndexEntry.objects.filter(
+            MatchExpression(["title"] if title_only else self.FTS_TABLE_FIELDS, search_query),
+            index_entry__content_type__in=get_descendants_content_types_pks(self.queryset.model),
+        ).values("index_entry__object_id")
+        return self.queryset.filter(pk__in=matches)
 
     def _build_rank_expression(self, vectors, config):
         return WeightedBM25(self.column_weights)
@@ -58,6 +73,9 @@ class RankedSearchQueryCompiler(stock.SQLiteSearchQueryCompiler):
         else (negations, match-all, field-restricted or date-ordered searches) goes through
         the stock implementation.
         """
+        bounded = self.effective_compiler(config)
+        if bounded is not None:
+            return bounded.ranked_matches(config)
         if not self.order_by_relevance or self.fields:
             return None
         query = normalize(self.query)
@@ -91,6 +109,13 @@ class RankedSearchQueryCompiler(stock.SQLiteSearchQueryCompiler):
         return "-index_entry__object_id"
 
     def search(self, config, start, stop, score_field=None):
+        ids = self.candidate_ids(config)
+        if ids is not None and not self.order_by_relevance:
+            # The candidates are known matches: only their order (the queryset's) is left.
+            return self.queryset.filter(pk__in=ids)[start:stop]
+        bounded = self.effective_compiler(config)
+        if bounded is not None:
+            return bounded.search(config, start, stop, score_field=score_field)
         matches = self.ranked_matches(config)
         if matches is None:
             return super().search(config, start, stop, score_field=score_field)
@@ -114,7 +139,7 @@ class RankedAutocompleteQueryCompiler(
     column_weights = AUTOCOMPLETE_COLUMN_WEIGHTS
 
 
-class RankedSearchResults(stock.SQLiteSearchResults):
+class RankedSearchResults(BoundedResultsMixin, stock.SQLiteSearchResults):
     def _do_count(self):
         compiler = self.query_compiler
         matches = (
@@ -130,10 +155,62 @@ class RankedSearchResults(stock.SQLiteSearchResults):
         return max(count, 0)
 
 
+# --- Indexing: a batch at a time (search/backends/indexing.py) ---
+
+
+class SQLiteObjectIndexer(ReadOnceIndexerMixin, stock.ObjectIndexer):
+    @cached_property
+    def title(self):
+        return " ".join(self._texts("title", lambda item: item[1]))
+
+    @cached_property
+    def body(self):
+        return " ".join(self._texts("body", lambda item: item[1]))
+
+    @cached_property
+    def autocomplete(self):
+        return " ".join(self._texts("autocomplete", lambda item: item[1]))
+
+
+class BatchSQLiteIndex(BatchIndexMixin, stock.SQLiteIndex):
+    indexer_class = SQLiteObjectIndexer
+
+    def write_entries(self, content_type_pk, indexers):
+        # Insert, or update the existing entry in place (its id is the FTS row id; the
+        # table's triggers keep the FTS table in step either way).
+        stock.IndexEntry._default_manager.using(self.write_connection.alias).bulk_create(
+            [
+                stock.IndexEntry(
+                    content_type_id=content_type_pk,
+                    object_id=indexer.id,
+                    title=indexer.title,
+                    autocomplete=indexer.autocomplete,
+                    body=indexer.body,
+                    title_norm=1.0,
+                )
+                for indexer in indexers
+            ],
+            update_conflicts=True,
+            unique_fields=["content_type", "object_id"],
+            update_fields=["title", "autocomplete", "body", "title_norm"],
+        )
+
+
+class SQLiteRebuilder(DeferredNormsRebuilderMixin, stock.SQLiteSearchRebuilder):
+    pass
+
+
+class SQLiteAtomicRebuilder(DeferredNormsRebuilderMixin, stock.SQLiteSearchAtomicRebuilder):
+    pass
+
+
 class TitleWeightedSQLiteSearchBackend(stock.SQLiteSearchBackend):
     query_compiler_class = RankedSearchQueryCompiler
     autocomplete_query_compiler_class = RankedAutocompleteQueryCompiler
     results_class = RankedSearchResults
+    index_class = BatchSQLiteIndex
+    rebuilder_class = SQLiteRebuilder
+    atomic_rebuilder_class = SQLiteAtomicRebuilder
 
 
 SearchBackend = TitleWeightedSQLiteSearchBackend

@@ -1,0 +1,173 @@
+"""Bounded ranking (search/backends/bounded.py), with small limits so that a few pages suffice.
+
+A query that matches more pages than the limit ranks only the newest matches plus the newest
+title matches, and the page says "more than N results"; anything under the limit is ranked and
+counted in full. Only the site search is bounded.
+"""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from wagtail.contrib.search_promotions.models import Query, SearchPromotion
+from wagtail.models import Page, PageViewRestriction
+from wagtail.search.backends import get_search_backend
+
+from news.models import NewsArticlePage
+from search.backends import bounded
+
+LIMIT = 5
+TITLE_LIMIT = 2
+
+
+@pytest.fixture(autouse=True)
+def small_limits(monkeypatch):
+    monkeypatch.setattr(bounded, "CANDIDATE_LIMIT", LIMIT)
+    monkeypatch.setattr(bounded, "TITLE_CANDIDATE_LIMIT", TITLE_LIMIT)
+
+
+def publish_article(news, title, day, body_word="alpaca", campaigns=()):
+    article = NewsArticlePage(
+        title=title,
+        summary=f"Herders count every {body_word} in the highlands.",
+        date=datetime.date(2020, 1, 1) + datetime.timedelta(days=day),
+    )
+    news.add_child(instance=article)
+    if campaigns:
+        article.campaigns.set(campaigns)
+        article.save_revision().publish()
+    published = timezone.make_aware(datetime.datetime(2020, 1, 1, 9)) + datetime.timedelta(day)
+    Page.objects.filter(pk=article.pk).update(first_published_at=published)
+    return NewsArticlePage.objects.get(pk=article.pk)
+
+
+@pytest.fixture
+def herd(site_tree):
+    news = site_tree["news"]
+    # An old article named after the query, then twelve newer ones that mention it in passing.
+    old_title_match = publish_article(news, "Alpaca census results", day=0)
+    articles = [
+        publish_article(news, f"Highland report {day}", day=day, campaigns=[site_tree["truth"]])
+        for day in range(1, 13)
+    ]
+    return {**site_tree, "old_title_match": old_title_match, "articles": articles}
+
+
+def search(client, **params):
+    response = client.get("/search/", params)
+    assert response.status_code == 200
+    return response
+
+
+def result_ids(response):
+    return [item["page"].pk for item in response.context["results"]]
+
+
+def all_result_ids(client, **params):
+    ids, page = [], 1
+    while True:
+        response = search(client, page=str(page), **params)
+        ids += result_ids(response)
+        if not response.context["results_page"].has_next():
+            return ids, response
+        page += 1
+
+
+@pytest.mark.django_db
+def test_a_common_word_ranks_the_newest_matches_and_the_newest_title_matches(client, herd):
+    ids, response = all_result_ids(client, q="alpaca")
+    newest = [a.pk for a in reversed(herd["articles"])][:LIMIT]
+    assert set(ids) == set(newest) | {herd["old_title_match"].pk}
+    # The title match outranks the passing mentions.
+    assert ids[0] == herd["old_title_match"].pk
+    assert response.context["capped"] is True
+    html = response.content.decode()
+    assert f"More than {LIMIT} results for" in html
+    assert "only the 5 most recently published, and older pages with these words" in html
+
+
+@pytest.mark.django_db
+def test_under_the_limit_everything_is_ranked_and_counted(client, herd):
+    response = search(client, q="census")
+    assert result_ids(response) == [herd["old_title_match"].pk]
+    assert response.context["capped"] is False
+    assert "1 result for" in response.content.decode()
+    assert "most recently published" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_newest_first_sorts_the_newest_matches(client, herd):
+    ids, response = all_result_ids(client, q="alpaca", sort="newest")
+    assert ids == [a.pk for a in reversed(herd["articles"])][:LIMIT]
+    assert response.context["capped"] is True
+    html = response.content.decode()
+    assert "only the 5 most recently published are listed" in html
+
+
+@pytest.mark.django_db
+def test_filters_apply_before_the_limit(client, herd):
+    # Only the old title match is outside the Truth Commission campaign.
+    ids, response = all_result_ids(client, q="alpaca", type="news", campaign="fujimori-extradition")
+    assert ids == [] and response.context["capped"] is False
+    ids, response = all_result_ids(client, q="alpaca", campaign="truth-commission")
+    assert len(ids) == LIMIT and response.context["capped"] is True
+
+
+@pytest.mark.django_db
+def test_pages_no_visitor_may_see_take_no_place_among_the_candidates(client, herd):
+    newest = herd["articles"][-1]
+    PageViewRestriction.objects.create(page=newest, restriction_type="login")
+    draft = herd["articles"][-2]
+    draft.unpublish()
+    ids, _response = all_result_ids(client, q="alpaca")
+    assert newest.pk not in ids and draft.pk not in ids
+    # The next newest take their places.
+    expected = [a.pk for a in reversed(herd["articles"][:-2])][:LIMIT]
+    assert set(expected) <= set(ids)
+
+
+@pytest.mark.django_db
+def test_promoted_pages_come_first_and_are_not_repeated(client, herd):
+    promoted = herd["articles"][0]  # the oldest passing mention: not otherwise a candidate
+    SearchPromotion.objects.create(query=Query.get("alpaca"), page=promoted, sort_order=0)
+    response = search(client, q="alpaca")
+    assert [p["page_id"] for p in response.context["promoted"]] == [promoted.pk]
+    ids, _response = all_result_ids(client, q="alpaca")
+    assert promoted.pk not in ids
+
+
+@pytest.mark.django_db
+def test_suggestions_come_from_the_newest_matching_titles(client, herd):
+    response = client.get("/search/suggest/", {"q": "highl"})
+    titles = [item["title"] for item in response.json()["results"]]
+    assert set(titles) == {f"Highland report {day}" for day in range(8, 13)}
+
+
+@pytest.mark.django_db
+def test_other_searches_are_not_bounded(herd):
+    assert Page.objects.live().search("alpaca").count() == 13
+    assert get_search_backend().search("alpaca", NewsArticlePage).count() == 13
+
+
+@pytest.mark.django_db
+def test_a_bounded_search_costs_the_same_queries_however_many_pages_match(client, herd):
+    search(client, q="alpaca")  # warm caches
+
+    def queries(**params):
+        with CaptureQueriesContext(connection) as captured:
+            search(client, **params)
+        return len(captured.captured_queries)
+
+    before = queries(q="alpaca")
+    for day in range(13, 25):
+        publish_article(herd["news"], f"Highland report {day}", day=day)
+    assert queries(q="alpaca") == before
+
+
+@pytest.mark.django_db
+def test_candidates_are_ranked_as_an_unbounded_search_ranks_them(client, herd):
+    ids, _response = all_result_ids(client, q="alpaca")
+    unbounded = Page.objects.live().public().filter(pk__in=ids).search("alpaca", operator="and")
+    assert ids == [page.pk for page in unbounded]
