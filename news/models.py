@@ -213,6 +213,8 @@ class NewsArticlePage(ArticleCardPreviewMixin, RoutedPageMixin, Page):
 
     class Meta:
         verbose_name = "News article"
+        # Every listing reads articles newest first, ties broken by id.
+        indexes = [models.Index(fields=["-date", "-page_ptr"], name="news_article_newest_idx")]
 
     # The article's picture is shown at the top and on its share card: fetched with the page.
     route_select_related = ("image",)
