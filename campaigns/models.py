@@ -12,16 +12,18 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from psg import sitedata
 from psg.blocks import CampaignBodyStreamBlock
 from psg.pagination import paginate
 from psg.previews import CampaignCardPreviewMixin
+from psg.routing import RoutedPageMixin
 
 HUB_NEWS_COUNT = 5
 # The timeline shows every milestone and this many of the latest articles.
 TIMELINE_NEWS_COUNT = 20
 
 
-class CampaignIndexPage(Page):
+class CampaignIndexPage(RoutedPageMixin, Page):
     intro = RichTextField(
         blank=True,
         features=["bold", "italic", "link"],
@@ -39,10 +41,9 @@ class CampaignIndexPage(Page):
     class Meta:
         verbose_name = "Campaign index"
 
-    def campaigns(self):
+    def campaigns(self, request=None):
         return (
-            CampaignPage.objects.live()
-            .public()
+            sitedata.public(CampaignPage.objects.live(), request)
             .child_of(self)
             .select_related("image")
             .order_by("status_order", "-first_published_at", "pk")
@@ -50,7 +51,7 @@ class CampaignIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        campaigns = self.campaigns()
+        campaigns = self.campaigns(request)
         context["campaigns"] = campaigns
         context["campaigns_page"] = paginate(request, campaigns, per_page=12)
         # The cards' picture renditions in one query rather than one per card.
@@ -60,7 +61,7 @@ class CampaignIndexPage(Page):
         return context
 
 
-class CampaignPage(CampaignCardPreviewMixin, Page):
+class CampaignPage(CampaignCardPreviewMixin, RoutedPageMixin, Page):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         ACHIEVED = "achieved", "Achieved"
@@ -126,6 +127,9 @@ class CampaignPage(CampaignCardPreviewMixin, Page):
 
     STATUS_ORDER = {Status.ACTIVE: 0, Status.ACHIEVED: 1, Status.ARCHIVED: 2}
 
+    # The hub's picture is shown at the top and on its share card: fetched with the page.
+    route_select_related = ("image",)
+
     def save(self, *args, **kwargs):
         self.status_order = self.STATUS_ORDER.get(self.status, 9)
         return super().save(*args, **kwargs)
@@ -141,8 +145,7 @@ class CampaignPage(CampaignCardPreviewMixin, Page):
 
             return NewsArticlePage.objects.none()
         return (
-            self.news_articles.live()
-            .public()
+            sitedata.public(self.news_articles.live())
             .defer_streamfields()
             .select_related("image")
             .order_by("-date", "-pk")

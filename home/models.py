@@ -1,6 +1,7 @@
 """The home page (hero, featured campaigns, latest news, mission section) and content pages."""
 
 from django.db import models
+from django.db.models import OuterRef, Subquery
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, HelpPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
@@ -9,12 +10,14 @@ from wagtail.search import index
 
 from campaigns.models import CampaignPage
 from news.models import NewsArticlePage
+from psg import routing, sitedata
 from psg.blocks import BodyStreamBlock, MissionStreamBlock
+from psg.routing import RoutedPageMixin
 
 HOME_NEWS_COUNT = 4
 
 
-class HomePage(Page):
+class HomePage(RoutedPageMixin, Page):
     hero_heading = models.CharField(
         max_length=120,
         blank=True,
@@ -76,30 +79,49 @@ class HomePage(Page):
     class Meta:
         verbose_name = "Home page"
 
-    def latest_news(self):
+    def route(self, request, path_components):
+        # The whole path in one query (psg/routing.py) rather than two queries per level.
+        return routing.route(self, request, path_components)
+
+    def latest_news(self, request=None):
         return list(
-            NewsArticlePage.objects.live()
-            .public()
+            sitedata.public(NewsArticlePage.objects.live(), request)
             .descendant_of(self)
             .defer_streamfields()
             .select_related("image")
             .order_by("-date", "-pk")[:HOME_NEWS_COUNT]
         )
 
-    def featured(self):
-        """The featured campaigns that are live and public, in the editor's order."""
-        ids = list(self.featured_campaigns.values_list("campaign_id", flat=True))
-        campaigns = CampaignPage.objects.live().public().filter(pk__in=ids).select_related("image")
-        by_id = {campaign.pk: campaign for campaign in campaigns}
-        return [by_id[pk] for pk in ids if pk in by_id]
+    def featured(self, request=None):
+        """The featured campaigns that are live and public, in the editor's order.
+
+        One query: the editor's order comes from the featured rows in the same statement. A
+        preview (or a home page not saved yet) takes the editor's choices from the form instead.
+        """
+        campaigns = sitedata.public(CampaignPage.objects.live(), request).select_related("image")
+        if self.pk is None or getattr(request, "is_preview", False):
+            ids = [item.campaign_id for item in self.featured_campaigns.all()]
+            by_id = {campaign.pk: campaign for campaign in campaigns.filter(pk__in=ids)}
+            return [by_id[pk] for pk in ids if pk in by_id]
+        chosen = HomeFeaturedCampaign.objects.filter(page_id=self.pk).order_by()
+        order = chosen.filter(campaign_id=OuterRef("pk")).order_by("sort_order")
+        return list(
+            campaigns.filter(pk__in=chosen.values("campaign_id"))
+            .annotate(featured_order=Subquery(order.values("sort_order")[:1]))
+            .order_by("featured_order", "pk")
+        )
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["latest_news"] = self.latest_news()
-        context["featured_campaigns"] = self.featured()
-        # The cards' picture renditions, one query per list rather than one per card.
-        models.prefetch_related_objects(context["latest_news"], "image__renditions")
-        models.prefetch_related_objects(context["featured_campaigns"], "image__renditions")
+        context["latest_news"] = self.latest_news(request)
+        context["featured_campaigns"] = self.featured(request)
+        # The cards' picture renditions, one query for both lists rather than one per card.
+        images = [
+            item.image
+            for item in [*context["latest_news"], *context["featured_campaigns"]]
+            if item.image is not None
+        ]
+        models.prefetch_related_objects(images, "renditions")
         return context
 
 
@@ -118,7 +140,7 @@ class HomeFeaturedCampaign(Orderable):
         verbose_name = "Featured campaign"
 
 
-class StandardPage(Page):
+class StandardPage(RoutedPageMixin, Page):
     intro = models.TextField(
         blank=True,
         max_length=500,

@@ -15,6 +15,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from psg.routing import RoutedPageMixin
+
 from .blocks import ReasonBlock
 
 logger = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ def split_addresses(value):
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
-class JoinPage(RoutablePageMixin, Page):
+class JoinPage(RoutablePageMixin, RoutedPageMixin, Page):
     """The membership form at /join/ and its thank-you page at /join/thank-you/."""
 
     intro = RichTextField(

@@ -20,6 +20,7 @@ from wagtail.models import Site
 
 from campaigns.models import CampaignPage
 from news.models import NewsArticlePage, NewsIndexPage
+from psg import sitedata
 
 FEED_ITEMS = 20
 
@@ -42,7 +43,7 @@ class NewsFeed(Feed):
         slug = request.GET.get("campaign", "").strip()
         if not slug:
             return None
-        campaign = CampaignPage.objects.live().public().filter(slug=slug).first()
+        campaign = sitedata.public(CampaignPage.objects.live(), request).filter(slug=slug).first()
         if campaign is None:
             raise Http404(f"There is no campaign called “{slug}”.")
         return campaign
@@ -65,7 +66,7 @@ class NewsFeed(Feed):
     def link(self, campaign):
         if campaign:
             return campaign.get_full_url(self.request)
-        index = NewsIndexPage.objects.live().public().first()
+        index = sitedata.public(NewsIndexPage.objects.live(), self.request).first()
         return index.get_full_url(self.request) if index else site_for(self.request).root_url
 
     def feed_url(self, campaign):
@@ -76,8 +77,7 @@ class NewsFeed(Feed):
 
     def items(self, campaign):
         articles = (
-            NewsArticlePage.objects.live()
-            .public()
+            sitedata.public(NewsArticlePage.objects.live(), self.request)
             .defer_streamfields()
             .prefetch_related("topics")
             .order_by("-date", "-pk")

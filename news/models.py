@@ -13,9 +13,11 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from campaigns.models import CampaignPage
+from psg import generations, sitedata
 from psg.blocks import BodyStreamBlock
 from psg.pagination import paginate
 from psg.previews import ArticleCardPreviewMixin
+from psg.routing import RoutedPageMixin
 
 NEWS_PER_PAGE = 10
 RELATED_COUNT = 3
@@ -45,7 +47,7 @@ class Topic(index.Indexed, models.Model):
         return self.name
 
 
-class NewsIndexPage(Page):
+class NewsIndexPage(RoutedPageMixin, Page):
     intro = models.TextField(
         blank=True, help_text="A sentence or two shown above the list of news articles."
     )
@@ -59,11 +61,10 @@ class NewsIndexPage(Page):
     class Meta:
         verbose_name = "News index"
 
-    def articles(self):
+    def articles(self, request=None):
         """Every live, public article under this index, newest first (one query)."""
         return (
-            NewsArticlePage.objects.live()
-            .public()
+            sitedata.public(NewsArticlePage.objects.live(), request)
             .descendant_of(self)
             .defer_streamfields()
             .select_related("image")
@@ -76,16 +77,16 @@ class NewsIndexPage(Page):
         Returns the filtered queryset and the filters that were understood. An unknown
         campaign, topic or year matches nothing: the page says so rather than failing.
         """
-        articles = self.articles() if articles is None else articles
+        articles = self.articles(request) if articles is None else articles
         active = {}
         campaign_slug = request.GET.get("campaign", "").strip()
         topic_slug = request.GET.get("topic", "").strip()
         year = request.GET.get("year", "").strip()
         if campaign_slug:
-            active["campaign"] = CampaignPage.objects.filter(slug=campaign_slug).first()
+            active["campaign"] = find_by_slug(campaign_choices(request), campaign_slug)
             articles = articles.filter(campaigns__slug=campaign_slug)
         if topic_slug:
-            active["topic"] = Topic.objects.filter(slug=topic_slug).first()
+            active["topic"] = find_by_slug(topic_choices(), topic_slug)
             articles = articles.filter(topics__slug=topic_slug)
         if year:
             active["year"] = year
@@ -98,7 +99,7 @@ class NewsIndexPage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         # One base queryset for the list and the year filter (one privacy check, not two).
-        base = self.articles()
+        base = self.articles(request)
         articles, active = self.filter_articles(request, base)
         page = paginate(request, articles, per_page=NEWS_PER_PAGE)
         # Campaigns, topics and picture renditions of the listed articles, fetched once for
@@ -112,14 +113,21 @@ class NewsIndexPage(Page):
             articles_page=page,
             active_filters=active,
             filters_applied=bool(active),
-            filter_campaigns=CampaignPage.objects.live()
-            .public()
-            .order_by("title")
-            .only("title", "slug"),
-            filter_topics=Topic.objects.all(),
-            filter_years=self.years(base),
+            filter_campaigns=campaign_choices(request),
+            filter_topics=topic_choices(),
+            filter_years=self.cached_years(request, base),
         )
         return context
+
+    def cached_years(self, request=None, articles=None):
+        """years(), kept in the cache until an article or a view restriction changes."""
+        if self.pk is None:
+            return self.years(articles)
+        return generations.cached(
+            f"psg:news:years:{self.pk}",
+            [generations.GLOBAL, generations.NEWS],
+            lambda: self.years(articles if articles is not None else self.articles(request)),
+        )
 
     def years(self, articles=None):
         """The years that have articles, newest first.
@@ -137,7 +145,7 @@ class NewsIndexPage(Page):
         return sorted({int(year) for year in years}, reverse=True)
 
 
-class NewsArticlePage(ArticleCardPreviewMixin, Page):
+class NewsArticlePage(ArticleCardPreviewMixin, RoutedPageMixin, Page):
     date = models.DateField(
         "Article date",
         default=datetime.date.today,
@@ -205,6 +213,11 @@ class NewsArticlePage(ArticleCardPreviewMixin, Page):
 
     class Meta:
         verbose_name = "News article"
+        # Every listing reads articles newest first, ties broken by id.
+        indexes = [models.Index(fields=["-date", "-page_ptr"], name="news_article_newest_idx")]
+
+    # The article's picture is shown at the top and on its share card: fetched with the page.
+    route_select_related = ("image",)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -213,24 +226,23 @@ class NewsArticlePage(ArticleCardPreviewMixin, Page):
         # in memory (and a page not yet saved has nothing in the database to fetch).
         if self.pk and not getattr(request, "is_preview", False):
             models.prefetch_related_objects([self], "campaigns", "topics")
-        context["previous_article"], context["next_article"] = self.neighbours()
-        context["related_articles"] = self.related_articles()
+        context["previous_article"], context["next_article"] = self.neighbours(request)
+        context["related_articles"] = self.related_articles(request)
         # The related cards' picture renditions in one query rather than one per card.
         models.prefetch_related_objects(context["related_articles"], "image__renditions")
         return context
 
-    def _siblings(self):
+    def _siblings(self, request=None):
         return (
-            NewsArticlePage.objects.live()
-            .public()
+            sitedata.public(NewsArticlePage.objects.live(), request)
             .sibling_of(self, inclusive=False)
             .defer_streamfields()
             .only("title", "url_path", "date", "path", "depth")
         )
 
-    def neighbours(self):
+    def neighbours(self, request=None):
         """The articles just before and after this one in the news list."""
-        siblings = self._siblings()
+        siblings = self._siblings(request)
         if self.pk is None:
             # A preview before the first save: the new article comes after every other
             # article of its date, as it will once saved.
@@ -243,25 +255,49 @@ class NewsArticlePage(ArticleCardPreviewMixin, Page):
         newer = siblings.filter(after).order_by("date", "pk").first()
         return older, newer
 
-    def related_articles(self):
-        """Recent articles that share a campaign or a topic with this one."""
+    def related_articles(self, request=None):
+        """Recent articles that share a campaign or a topic with this one (one query)."""
         campaign_ids = [c.pk for c in self.campaigns.all()]
         topic_ids = [t.pk for t in self.topics.all()]
         if not campaign_ids and not topic_ids:
             return []
-        match = models.Q(campaigns__in=campaign_ids) | models.Q(topics__in=topic_ids)
-        ids = (
-            NewsArticlePage.objects.live()
-            .public()
-            .exclude(pk=self.pk)
-            .filter(match)
-            .order_by("-date", "-pk")
-            .values_list("pk", flat=True)
-            .distinct()[:RELATED_COUNT]
+        shares_campaign = NewsArticlePage.campaigns.through.objects.filter(
+            newsarticlepage_id=models.OuterRef("pk"), campaignpage_id__in=campaign_ids
         )
+        shares_topic = NewsArticlePage.topics.through.objects.filter(
+            newsarticlepage_id=models.OuterRef("pk"), topic_id__in=topic_ids
+        )
+        related = sitedata.public(NewsArticlePage.objects.live(), request).filter(
+            models.Exists(shares_campaign) | models.Exists(shares_topic)
+        )
+        if self.pk is not None:
+            related = related.exclude(pk=self.pk)
         return list(
-            NewsArticlePage.objects.filter(pk__in=list(ids))
-            .defer_streamfields()
+            related.defer_streamfields()
             .select_related("image")
-            .order_by("-date", "-pk")
+            .order_by("-date", "-pk")[:RELATED_COUNT]
         )
+
+
+def find_by_slug(choices, slug):
+    return next((choice for choice in choices if choice.slug == slug), None)
+
+
+def campaign_choices(request=None):
+    """The live, public campaigns for the news filter, by title; cached until a campaign or a
+    view restriction changes."""
+
+    def build():
+        campaigns = sitedata.public(CampaignPage.objects.live(), request)
+        return list(campaigns.order_by("title", "pk").only("title", "slug"))
+
+    return generations.cached(
+        "psg:news:campaign-choices", [generations.GLOBAL, generations.CAMPAIGNS], build
+    )
+
+
+def topic_choices():
+    """Every topic, by name; cached until a topic changes."""
+    return generations.cached(
+        "psg:news:topics", [generations.NEWS], lambda: list(Topic.objects.all())
+    )

@@ -16,8 +16,8 @@ A page type missing from PAGE_GROUPS depends on every group: a new listing page 
 served stale if somebody removes it from the "every group" default on purpose.
 """
 
-NEWS = "news"
-CAMPAIGNS = "campaigns"
+from psg.generations import CAMPAIGNS, GLOBAL, NEWS
+
 ALL_GROUPS = frozenset({NEWS, CAMPAIGNS})
 
 # Page type (app_label.modelname) -> the groups its template shows.
@@ -45,7 +45,6 @@ PAGE_CHANGE_BUMPS = {
 }
 
 # Other models whose changes are shown on pages: model label -> groups, or GLOBAL.
-GLOBAL = "global"
 MODEL_CHANGE_BUMPS = {
     "news.topic": frozenset({NEWS}),
     "psg.sitesettings": GLOBAL,

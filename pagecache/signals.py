@@ -4,7 +4,7 @@ The map of what depends on what is in pagecache/dependencies.py and docs/perform
 """
 
 from django.apps import apps
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
@@ -32,8 +32,8 @@ def page_changed(page, before=None, structural=None):
 
     `before` holds the page's structural fields as they were in the database; when a
     structural field changed on a page whose title and URL show elsewhere (a child of the
-    home page is in the main menu; a page with children is in their breadcrumbs and URLs),
-    everything is invalidated.
+    home page is in the main menu; a page with children is in their breadcrumbs and URLs; the
+    privacy page is linked from every footer), everything is invalidated.
     """
     was_live = bool(before and before.get("live"))
     if not page.live and not was_live:
@@ -46,11 +46,26 @@ def page_changed(page, before=None, structural=None):
         structural = before is None or any(
             before.get(field) != getattr(page, field) for field in STRUCTURAL_FIELDS
         )
-    if structural and (page.depth <= 3 or page.numchild > 0):
+    if structural and (page.depth <= 3 or page.numchild > 0 or _is_linked_from_settings(page)):
         deps.add(GLOBAL)
     if path is None:
         deps.add(GLOBAL)
     store.bump(*deps)
+
+
+def _is_linked_from_settings(page):
+    """The footer of every page links to the privacy page chosen in the site settings."""
+    from psg.models import SiteSettings
+
+    if getattr(page, "_pagecache_linked_from_settings", False):
+        return True
+    return page.pk is not None and SiteSettings.objects.filter(privacy_page_id=page.pk).exists()
+
+
+def remember_page_before_delete(sender, instance, **kwargs):
+    # Deleting the privacy page clears the settings' link before post_delete: note it now.
+    if sender is Page and not store._muted:
+        instance._pagecache_linked_from_settings = _is_linked_from_settings(instance)
 
 
 def _is_bookkeeping(update_fields):
@@ -111,6 +126,7 @@ def model_changed(sender, instance=None, created=False, raw=False, **kwargs):
 def connect():
     pre_save.connect(remember_page_before_save, dispatch_uid="pagecache-pre-save")
     post_save.connect(page_saved, dispatch_uid="pagecache-page-saved")
+    pre_delete.connect(remember_page_before_delete, dispatch_uid="pagecache-page-pre-delete")
     post_delete.connect(page_was_deleted, dispatch_uid="pagecache-page-deleted")
     page_published.connect(page_was_published, dispatch_uid="pagecache-published")
     page_unpublished.connect(page_was_unpublished, dispatch_uid="pagecache-unpublished")

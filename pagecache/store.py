@@ -11,17 +11,13 @@ import hashlib
 import uuid
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db import transaction
+
+from psg.generations import GLOBAL, PREFIX, cache, gen_key, tokens_and
 
 from .dependencies import ALL_GROUPS
 
-GLOBAL = "global"
-PREFIX = "pagecache"
-
-
-def cache():
-    return caches[getattr(settings, "PSG_PAGECACHE_ALIAS", "default")]
+__all__ = ["GLOBAL", "PREFIX", "cache", "gen_key"]
 
 
 def timeout():
@@ -34,11 +30,6 @@ def enabled():
 
 def path_dep(path):
     return f"path:{path}"
-
-
-def gen_key(dep):
-    digest = hashlib.sha256(dep.encode()).hexdigest() if dep.startswith("path:") else dep
-    return f"{PREFIX}:gen:{digest}"
 
 
 def entry_key(url):
@@ -68,18 +59,10 @@ def lookup_deps(path):
 
 def read(url, path):
     """The stored entry for `url` (or None) and the current generation of every dependency."""
-    deps = lookup_deps(path)
-    keys = {gen_key(dep): dep for dep in deps}
-    found = cache().get_many([entry_key(url), *keys])
-    entry = found.pop(entry_key(url), None)
-    gens = {keys[key]: value for key, value in found.items()}
     # A generation that does not exist yet (first use, or evicted) is created now, before the
     # page reads any content, so that the response can be stored under it.
-    for key, dep in keys.items():
-        if gens.get(dep) is None:
-            token = uuid.uuid4().hex
-            gens[dep] = token if cache().add(key, token, None) else cache().get(key)
-    return entry, gens
+    gens, found = tokens_and(lookup_deps(path), [entry_key(url)])
+    return found.get(entry_key(url)), gens
 
 
 def is_fresh(entry, gens):

@@ -1,6 +1,7 @@
 """Cross-cutting models: settings that appear on every page."""
 
 from django.db import models
+from django.http import HttpRequest
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
@@ -82,6 +83,19 @@ class SiteSettings(BaseGenericSetting):
 
     class Meta:
         verbose_name = "Site settings"
+
+    @classmethod
+    def load(cls, request_or_site=None):
+        """The settings; for a request, the copy kept in the cache (psg/sitedata.py), which
+        every save replaces at once."""
+        if isinstance(request_or_site, HttpRequest):
+            attr_name = cls.get_cache_attr_name()
+            if not hasattr(request_or_site, attr_name):
+                from psg import sitedata
+
+                setattr(request_or_site, attr_name, sitedata.site_settings(request_or_site))
+            return getattr(request_or_site, attr_name)
+        return super().load(request_or_site)
 
     def social_links(self):
         links = [

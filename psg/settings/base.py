@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Anonymous page views from the cache (pagecache/, docs/performance.md).
     "pagecache.middleware.PageCacheMiddleware",
+    # Outside the admin, the request's site comes from the cached site data (psg/sitedata.py).
+    "psg.middleware.SiteDataMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -4,8 +4,9 @@ from django import template
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from wagtail.models import Page
+from wagtail.templatetags.wagtailcore_tags import slugurl
 
-from psg import navigation
+from psg import navigation, sitedata
 
 register = template.Library()
 
@@ -24,6 +25,17 @@ def main_menu(context, page=None):
 @register.simple_tag(takes_context=True)
 def breadcrumbs(context, page=None):
     return navigation.breadcrumbs(as_page(page), context.get("request"))
+
+
+@register.simple_tag(takes_context=True)
+def section_url(context, slug):
+    """The address of the top-level section with this slug (e.g. 'news'), from the cached site
+    data; any other page with that slug is looked up as `{% slugurl %}` would."""
+    request = context.get("request")
+    page = sitedata.section(request, slug) if request is not None else None
+    if page is None:
+        return slugurl(context, slug)
+    return page.get_url(request)
 
 
 @register.simple_tag
@@ -49,11 +61,9 @@ def page_description(context, page=None):
 
 
 def site_description(request, length=300):
-    from psg.models import SiteSettings
-
     if request is None:
         return ""
-    about = SiteSettings.load(request_or_site=request).about
+    about = sitedata.site_settings(request).about
     return Truncator(" ".join(strip_tags(about or "").split())).chars(length)
 
 

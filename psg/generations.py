@@ -1,0 +1,60 @@
+"""Generation tokens: a cached copy stays valid until what it was built from changes.
+
+Each dependency (``global``, a group such as ``news`` or ``campaigns``, or a page's path) has a
+token in the cache. A change replaces the tokens concerned (pagecache/signals.py decides which,
+from Wagtail's and Django's signals); whatever was stored under an older token stops matching
+at once. The full-page cache (pagecache/) and the site data every page shows (psg/sitedata.py)
+both store their entries this way.
+
+This module only reads tokens and stores entries; replacing tokens is the page cache's job.
+"""
+
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.core.cache import caches
+
+GLOBAL = "global"
+NEWS = "news"
+CAMPAIGNS = "campaigns"
+PREFIX = "pagecache"
+
+
+def cache():
+    return caches[getattr(settings, "PSG_PAGECACHE_ALIAS", "default")]
+
+
+def gen_key(dep):
+    digest = hashlib.sha256(dep.encode()).hexdigest() if dep.startswith("path:") else dep
+    return f"{PREFIX}:gen:{digest}"
+
+
+def tokens_and(deps, keys=()):
+    """The current token of each dependency and the cached values of `keys`, in one round trip.
+
+    A token that does not exist yet (first use, or evicted) is created now, before anything is
+    read from the database, so that what is built next can be stored under it.
+    """
+    gen_keys = {gen_key(dep): dep for dep in deps}
+    found = cache().get_many([*gen_keys, *keys])
+    tokens = {}
+    for key, dep in gen_keys.items():
+        token = found.pop(key, None)
+        if token is None:
+            new = uuid.uuid4().hex
+            token = new if cache().add(key, new, None) else cache().get(key)
+        tokens[dep] = token
+    return tokens, found
+
+
+def cached(key, deps, build, timeout=24 * 60 * 60):
+    """The value stored under `key` if it was built under the current tokens of `deps`;
+    otherwise `build()`, stored for next time."""
+    tokens, found = tokens_and(deps, [key])
+    entry = found.get(key)
+    if isinstance(entry, dict) and entry.get("tokens") == tokens:
+        return entry["value"]
+    value = build()
+    cache().set(key, {"tokens": tokens, "value": value}, timeout)
+    return value

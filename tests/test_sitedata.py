@@ -1,0 +1,220 @@
+"""The site data every page shows (menu, settings, sections, private paths) comes from the cache,
+and every change an editor can make to it shows on the next request.
+
+The page cache is off here, so each request really renders; tests/test_pagecache.py checks that
+the same changes reach stored pages.
+"""
+
+import re
+
+import pytest
+from django.test import RequestFactory
+from wagtail.models import Page, PageViewRestriction, Site
+
+from home.models import StandardPage
+from news.models import NewsArticlePage
+from psg import sitedata
+from psg.models import SiteSettings
+
+pytestmark = pytest.mark.django_db
+
+
+def publish(page):
+    page.save_revision().publish()
+    return page
+
+
+@pytest.fixture
+def site(site_tree, settings):
+    settings.PSG_PAGECACHE_ENABLED = False
+    home = site_tree["home"]
+    about = publish(
+        home.add_child(instance=StandardPage(title="About us", slug="about", show_in_menus=True))
+    )
+    history = publish(about.add_child(instance=StandardPage(title="History", slug="history")))
+    privacy = publish(about.add_child(instance=StandardPage(title="Privacy", slug="privacy")))
+    news = site_tree["news"]
+    news.show_in_menus = True
+    publish(news)
+    article = news.add_child(
+        instance=NewsArticlePage(title="Ruling in Lima", slug="ruling", summary="A ruling.")
+    )
+    publish(article)
+    return dict(site_tree, about=about, history=history, privacy=privacy, article=article)
+
+
+def menu_titles(client, url="/news/"):
+    html = client.get(url).content.decode()
+    if 'aria-label="Main"' not in html:
+        return []
+    nav = html.split('aria-label="Main"', 1)[1].split("</nav>", 1)[0]
+    return re.findall(r"<li><a [^>]*>([^<]*)</a></li>", nav)
+
+
+def footer(client, url="/news/"):
+    return client.get(url).content.decode().split('class="site-footer"', 1)[1]
+
+
+# Served from the cache ---------------------------------------------------------------------------
+
+
+def test_a_warm_read_needs_no_query(site, django_assert_num_queries):
+    sitedata.get()
+    site_id = Site.objects.get().pk
+    request = RequestFactory().get("/news/")
+    with django_assert_num_queries(0):
+        data = sitedata.get(request)
+        sitedata.prime_site(request)
+        assert Site.find_for_request(request).pk == site_id
+        assert [page.title for page in sitedata.menu(request)] == ["News", "About us"]
+        assert SiteSettings.load(request_or_site=request) is data["settings"]
+        assert sitedata.private_paths(request) == ()
+        assert sitedata.section(request, "news").url_path == site["news"].url_path
+    # Read once per request: the request keeps it.
+    with django_assert_num_queries(0):
+        assert sitedata.get(request) is data
+
+
+def test_the_layout_of_a_page_needs_no_query(client, site, django_assert_max_num_queries):
+    client.get("/about/history/")  # warm
+    with django_assert_max_num_queries(3) as queries:
+        response = client.get("/about/history/")
+    assert response.status_code == 200
+    sql = " ".join(query["sql"] for query in queries.captured_queries)
+    for table in ("wagtailcore_site", "psg_sitesettings", "wagtailcore_pageviewrestriction"):
+        assert table not in sql
+    html = response.content.decode()
+    assert 'href="/about/">About us</a>' in html  # breadcrumbs from the routed ancestors
+
+
+def test_a_cold_cache_builds_the_data_once(site, django_assert_max_num_queries):
+    # Sites, view restrictions, settings (created the first time), top-level sections.
+    with django_assert_max_num_queries(5):
+        sitedata.get()
+    with django_assert_max_num_queries(0):
+        sitedata.get()
+
+
+# Invalidation ------------------------------------------------------------------------------------
+
+
+def test_a_menu_title_change_shows_at_once(client, site):
+    assert "About us" in menu_titles(client)
+    about = StandardPage.objects.get(pk=site["about"].pk)
+    about.title = "Who we are"
+    publish(about)
+    assert menu_titles(client) == ["News", "Who we are"]
+
+
+def test_show_in_menus_adds_and_removes_a_page(client, site):
+    assert menu_titles(client) == ["News", "About us"]
+    campaigns = Page.objects.get(pk=site["campaigns"].pk).specific
+    campaigns.show_in_menus = True
+    publish(campaigns)
+    assert menu_titles(client) == ["News", "Campaigns", "About us"]
+    about = StandardPage.objects.get(pk=site["about"].pk)
+    about.show_in_menus = False
+    publish(about)
+    assert menu_titles(client) == ["News", "Campaigns"]
+
+
+def test_unpublishing_a_menu_page_removes_it(client, site):
+    assert "About us" in menu_titles(client)
+    StandardPage.objects.get(pk=site["about"].pk).unpublish()
+    assert menu_titles(client) == ["News"]
+
+
+def test_saving_the_settings_shows_at_once(client, site):
+    assert "1040439" not in footer(client)
+    settings = SiteSettings.load()
+    settings.charity_number = "1040439"
+    settings.save()
+    assert "Registered charity number 1040439." in footer(client)
+
+
+def test_the_privacy_page_link_follows_its_address(client, site):
+    settings = SiteSettings.load()
+    settings.privacy_page = site["privacy"]
+    settings.save()
+    assert 'href="/about/privacy/"' in footer(client)
+    privacy = StandardPage.objects.get(pk=site["privacy"].pk)
+    privacy.slug = "privacy-notice"
+    publish(privacy)
+    assert 'href="/about/privacy-notice/"' in footer(client)
+    privacy.delete()
+    assert "Privacy notice" not in footer(client)
+
+
+def test_a_view_restriction_hides_a_section_from_listings_and_menus(client, site):
+    news = Page.objects.get(pk=site["news"].pk)
+    assert "Ruling in Lima" in client.get("/").content.decode()
+    restriction = PageViewRestriction.objects.create(
+        page=news, restriction_type=PageViewRestriction.LOGIN
+    )
+    assert sitedata.private_paths() == (news.path,)
+    assert menu_titles(client, "/about/") == ["About us"]
+    assert "Ruling in Lima" not in client.get("/").content.decode()
+    response = client.get("/news/ruling/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    restriction.delete()
+    assert sitedata.private_paths() == ()
+    assert menu_titles(client, "/about/") == ["News", "About us"]
+    assert "Ruling in Lima" in client.get("/").content.decode()
+    assert client.get("/news/ruling/").status_code == 200
+
+
+def test_moving_a_page_updates_the_menu_and_the_private_paths(client, site):
+    history = Page.objects.get(pk=site["history"].pk)
+    PageViewRestriction.objects.create(page=history, restriction_type=PageViewRestriction.LOGIN)
+    assert sitedata.private_paths() == (history.path,)
+    history.move(Page.objects.get(pk=site["home"].pk), pos="last-child")
+    history.refresh_from_db()
+    history.show_in_menus = True
+    history.save()
+    assert sitedata.private_paths() == (history.path,)
+    assert client.get("/history/").status_code == 302  # still restricted at its new address
+    # Private pages stay out of the menu, wherever they are.
+    assert menu_titles(client) == ["News", "About us"]
+    about = Page.objects.get(pk=site["about"].pk)
+    about.move(Page.objects.get(pk=site["campaigns"].pk), pos="last-child")
+    assert menu_titles(client) == ["News"]
+
+
+def test_a_new_site_hostname_is_found_at_once(client, site):
+    assert client.get("/news/", HTTP_HOST="127.0.0.1").status_code == 200
+    default = Site.objects.get()
+    other = Site.objects.create(
+        hostname="127.0.0.1", port=80, root_page=Page.objects.get(pk=site["about"].pk)
+    )
+    response = client.get("/history/", HTTP_HOST="127.0.0.1")
+    assert response.status_code == 200
+    assert Site.find_for_request(response.wsgi_request).pk == other.pk
+    assert client.get("/news/").status_code == 200  # testserver: still the default site
+    other.delete()
+    assert client.get("/history/", HTTP_HOST="127.0.0.1").status_code == 404
+    assert default.pk == Site.objects.get().pk
+
+
+@pytest.mark.parametrize(
+    ("hostname", "port", "expected"),
+    [
+        ("example.org", 80, "main"),
+        ("example.org", 8080, "main-8080"),
+        ("other.example", 80, "other"),
+        ("unknown.example", 80, "main"),
+        ("example.org", 81, "main"),
+    ],
+)
+def test_the_site_is_chosen_as_wagtail_chooses_it(home_page, hostname, port, expected):
+    from wagtail.models.sites import get_site_for_hostname
+
+    Site.objects.all().delete()
+    sites = {
+        "main": Site.objects.create(
+            hostname="example.org", port=80, root_page=home_page, is_default_site=True
+        ),
+        "main-8080": Site.objects.create(hostname="example.org", port=8080, root_page=home_page),
+        "other": Site.objects.create(hostname="other.example", port=80, root_page=home_page),
+    }
+    chosen = sitedata.find_site(list(Site.objects.all()), hostname, port)
+    assert chosen.pk == sites[expected].pk == get_site_for_hostname(hostname, port).pk
