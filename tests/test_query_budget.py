@@ -1,11 +1,12 @@
 """Every public page type renders in a fixed number of SQL queries, however much content.
 
 The target is at most 10 queries per page (TARGET); pages that still need more have their
-current need as a budget in PAGE_BUDGETS, which may only go down. Each test renders a page with a small site, adds many more articles (in bulk, through the
-same helper the benchmarks use) and renders the same kind of page again: the number of
-queries must not grow. The page cache is off here, so every request really renders; one
-warm-up request first fills the per-process caches (site root paths, image renditions) the
-way any running server has them filled.
+current need as a budget in PAGE_BUDGETS, which may only go down. Each test renders a page
+with a small site, adds many more articles (in bulk, through the same helper the benchmarks
+use) and renders the same kind of page again: the number of queries must not grow. The page
+cache is off here, so every request really renders; one warm-up request first fills the
+per-process caches (site root paths, image renditions), the cached site data and the cached
+filter choices, the way any running server has them filled.
 """
 
 import math
@@ -24,20 +25,11 @@ from news.models import NEWS_PER_PAGE, NewsArticlePage
 # remaining queries come from and what removes them. A budget may only go down.
 TARGET = 10
 PAGE_BUDGETS = {
-    "home": 14,
-    "news index, page 1": 20,
-    "news index, last page": 20,
-    "news index by campaign": 21,
-    "news index by campaign, last page": 21,
-    "news index by topic and year": 21,
-    "article": 23,
-    "campaign index": 13,
-    "campaign hub": 18,
-    "content page": 11,
     "search": 22,
     "search, page 2": 16,
 }
-SMALL, LARGE = 30, 300
+# From ten articles to a thousand: the count must stay the same (issue 3).
+SMALL, LARGE = 10, 1000
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +84,7 @@ class Site:
             self.join = publish(home.add_child(instance=JoinPage(title="Join", slug="join")))
         self.count = 0
 
-    def grow_to(self, total):
+    def grow_to(self, total, index=False):
         news = self.tree["news"]
         added = add_articles(
             news,
@@ -104,9 +96,11 @@ class Site:
             uniform=True,
         )
         self.count += added
-        # Index what was added so that search has as much to find as a real site.
-        articles = list(NewsArticlePage.objects.live().order_by("-pk")[:added])
-        get_search_backend().add_bulk(NewsArticlePage, articles)
+        if index:
+            # Index what was added so that search has as much to find as a real site (only
+            # search reads the index, and indexing a thousand articles takes most of the time).
+            articles = list(NewsArticlePage.objects.live().order_by("-pk")[:added])
+            get_search_backend().add_bulk(NewsArticlePage, articles)
 
     def last_page(self, filtered=False):
         articles = NewsArticlePage.objects.live()
@@ -178,13 +172,14 @@ def render(client, url):
 
 
 def measure_at_two_sizes(client, site, name):
-    site.grow_to(SMALL)
+    index = name.startswith("search")
+    site.grow_to(SMALL, index=index)
     url = site.url(name)
     response, small = render(client, url)
     if response.status_code == 404 and name in ("news feed", "join page"):
         pytest.skip(f"{url} does not exist in this build yet")
     assert response.status_code == 200, url
-    site.grow_to(LARGE)
+    site.grow_to(LARGE, index=index)
     url = site.url(name)
     response, large = render(client, url)
     assert response.status_code == 200, url
@@ -196,12 +191,14 @@ def test_queries_do_not_grow_with_content_and_stay_within_budget(client, site, n
     url, small, large = measure_at_two_sizes(client, site, name)
     # A page of search results mixes page types, some with pictures: one query per page type
     # and one for the pictures of the page's results, so the count follows what the ten
-    # results are (seen: 19 or 20 queries), never how many pages the site has.
-    tolerance = 2 if name.startswith("search") else 0
-    assert abs(len(large) - len(small)) <= tolerance, (
-        f"{name}: {len(small)} queries with {SMALL} articles, {len(large)} with {LARGE}\n"
-        + "\n".join(large)
-    )
+    # results are, never how many pages the site has. With ten articles the results hold
+    # more kinds of page (campaigns, content pages) than with a thousand, so the count may
+    # fall as the site grows (seen: 18 then 15); it must not rise.
+    grew = f"{name}: {len(small)} queries with {SMALL} articles, {len(large)} with {LARGE}\n"
+    if name.startswith("search"):
+        assert len(large) <= len(small) + 2, grew + "\n".join(large)
+    else:
+        assert len(large) == len(small), grew + "\n".join(large)
     budget = PAGE_BUDGETS.get(name, TARGET)
     assert len(large) <= budget, f"{name} ({url}): {len(large)} queries\n" + "\n".join(large)
 
