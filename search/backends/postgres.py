@@ -11,6 +11,7 @@ from django.db.models import (
     CharField,
     ExpressionWrapper,
     F,
+    FloatField,
     OuterRef,
     Subquery,
 )
@@ -202,8 +203,37 @@ class BoundedMatchMixin(BoundedRankingMixin):
             pages = self.queryset.filter(
                 pk__in=entries.annotate(_pk=Cast("object_id", BigIntegerField())).values("_pk")
             )
-        ordered = pages.order_by(*self.recency_ordering()).values_list("pk", flat=True)
-        return list(ordered[:limit])
+        ordered = pages.order_by(*self.recency_ordering())
+        if not self.order_by_relevance:
+            return list(ordered.values_list("pk", flat=True)[:limit])
+        # Each candidate's rank comes with it: PostgreSQL works it out after the limit, for the
+        # candidates only, in the same statement.
+        rows = ordered.annotate(
+            _rank=Subquery(self.entry_rank(config).values("_rank")[:1], output_field=FloatField())
+        ).values_list("pk", "_rank")[:limit]
+        scores = getattr(self, "_scores", {})
+        ids = []
+        for pk, score in rows:
+            scores[pk] = score
+            ids.append(pk)
+        self._scores = scores
+        return ids
+
+    def entry_rank(self, config, object_id=None):
+        """Index entries annotated with ``_rank``, the stock query's rank of the page: each
+        for the page of the outer query, or those of ``object_id`` (a list of ids)."""
+        rank = None
+        for vector, weight in self.entry_vectors():
+            term = self.build_tsrank(vector, self.query, config=config) * weight
+            rank = term if rank is None else rank + term
+        entries = postgres.IndexEntry.objects.filter(
+            content_type_id__in=get_descendants_content_types_pks(self.queryset.model)
+        )
+        if object_id is None:
+            entries = entries.filter(object_id=Cast(OuterRef("pk"), CharField(max_length=50)))
+        else:
+            entries = entries.filter(object_id__in=[str(pk) for pk in object_id])
+        return entries.annotate(_rank=rank)
 
     def search(self, config, start, stop, score_field=None, backend=None):
         ids = self.candidate_ids(config)
@@ -217,38 +247,29 @@ class BoundedMatchMixin(BoundedRankingMixin):
         return self.rank_candidates(ids, config, start, stop, score_field)
 
     def rank_candidates(self, ids, config, start, stop, score_field=None):
-        """The candidates ranked as the stock query ranks them, from their index entries
-        alone: they are known matches, so the match is not tested again."""
-        rank = None
-        for vector, weight in self.entry_vectors():
-            term = self.build_tsrank(vector, self.query, config=config) * weight
-            rank = term if rank is None else rank + term
-        model = self.queryset.model
-        tiebreak = (
-            Cast("object_id", BigIntegerField()).desc()
-            if model._meta.pk.get_internal_type() in INTEGER_KEYS
-            else F("object_id").desc()
-        )
-        rows = (
-            postgres.IndexEntry.objects.filter(
-                content_type_id__in=get_descendants_content_types_pks(model),
-                object_id__in=[str(pk) for pk in ids],
-            )
-            .annotate(_rank=rank)
-            .order_by(F("_rank").desc(), tiebreak)
-            .values_list("object_id", "_rank")[start:stop]
-        )
-        pk_field = model._meta.pk
-        scores = {}
-        for object_id, score in rows:
-            scores.setdefault(pk_field.to_python(object_id), score)
-        objects = self.queryset.in_bulk(list(scores)) if scores else {}
+        """The candidates ranked as the stock query ranks them (rank, then newest id first).
+
+        Their ranks were read with them; they are known matches, so the match is not tested
+        again."""
+        scores = getattr(self, "_scores", {})
+        missing = [pk for pk in ids if pk not in scores]
+        if missing:
+            pk_field = self.queryset.model._meta.pk
+            for object_id, score in self.entry_rank(config, missing).values_list(
+                "object_id", "_rank"
+            ):
+                scores.setdefault(pk_field.to_python(object_id), score)
+        ranked = sorted(
+            (pk for pk in ids if scores.get(pk) is not None),
+            key=lambda pk: (-scores[pk], -pk),
+        )[start:stop]
+        objects = self.queryset.in_bulk(ranked) if ranked else {}
         results = []
-        for pk, score in scores.items():
+        for pk in ranked:
             obj = objects.get(pk)
             if obj is not None:
                 if score_field:
-                    setattr(obj, score_field, score)
+                    setattr(obj, score_field, scores[pk])
                 results.append(obj)
         return results
 
