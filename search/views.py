@@ -331,22 +331,26 @@ def _querystring(text, result_type, campaign, sort):
     return params.urlencode()
 
 
+def suggestions_for(terms, request):
+    """Up to SUGGESTIONS_COUNT live, public pages whose titles start like ``terms``."""
+    if not terms or len(" ".join(terms)) < SUGGEST_MIN_LENGTH:
+        return []
+    pages = bounded_autocomplete(
+        get_search_backend(), visible_pages(), PlainText(" ".join(terms), operator="and")
+    )
+    return [
+        {
+            "title": page.title,
+            "url": page.get_url(request),
+            "type": TYPE_LABELS[page_type(page.specific_class or Page)],
+        }
+        for page in pages[:SUGGESTIONS_COUNT]
+    ]
+
+
 @require_GET
 def suggest(request):
     """Titles of live, public pages that start like what is being typed (JSON)."""
     text, _notes = clean_query(request.GET.get("q", ""))
-    terms = search_terms(text)
-    suggestions = []
-    if terms and len(" ".join(terms)) >= SUGGEST_MIN_LENGTH:
-        pages = bounded_autocomplete(
-            get_search_backend(), visible_pages(), PlainText(" ".join(terms), operator="and")
-        )
-        for page in pages[:SUGGESTIONS_COUNT]:
-            suggestions.append(
-                {
-                    "title": page.title,
-                    "url": page.get_url(request),
-                    "type": TYPE_LABELS[page_type(page.specific_class or Page)],
-                }
-            )
+    suggestions = suggestions_for(search_terms(text), request)
     return _no_store(JsonResponse({"query": text, "results": suggestions}))

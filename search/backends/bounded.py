@@ -12,6 +12,9 @@ bounded search instead. When a query matches more than ``CANDIDATE_LIMIT`` pages
 - the number of results is not counted: ``is_capped(results)`` tells the page to say "more
   than 500 results".
 
+Either way the matches are listed once, newest first, and then ranked (or sorted) among
+themselves: the match is not tested twice and the results are not counted separately.
+
 Both candidate lists are read newest first along the index on the publication date, stopping
 as soon as enough matches are found, so a common word costs about as much as a rare one.
 A query that matches ``CANDIDATE_LIMIT`` pages or fewer is ranked and counted in full, as
@@ -62,15 +65,20 @@ class BoundedRankingMixin:
         )
 
     def candidate_ids(self, config):
-        """Ids to rank (or sort) when the query matches too many pages; None otherwise."""
+        """The ids to rank (or sort), all of them matches; None when not bounded.
+
+        Up to ``candidate_limit`` matches these are every match; beyond it, the newest
+        ``candidate_limit`` and the newest title matches (``capped()`` is then true).
+        """
         cached = getattr(self, "_candidates", None)
         if cached is not None and cached[0] == config:
             return cached[1]
-        ids = None
+        ids, capped = None, False
         if self.bounded_applies():
-            newest = self._newest_match_ids(config, self.candidate_limit + 1)
-            if len(newest) > self.candidate_limit:
-                ids = newest[: self.candidate_limit]
+            ids = self._newest_match_ids(config, self.candidate_limit + 1)
+            if len(ids) > self.candidate_limit:
+                capped = True
+                ids = ids[: self.candidate_limit]
                 if self.order_by_relevance and self.title_candidate_limit:
                     chosen = set(ids)
                     titles = self._newest_match_ids(
@@ -78,13 +86,15 @@ class BoundedRankingMixin:
                     )
                     ids += [pk for pk in titles if pk not in chosen]
         self._candidates = (config, ids)
+        self._capped = capped
         return ids
 
     def capped(self, config):
-        return self.candidate_ids(config) is not None
+        self.candidate_ids(config)
+        return self._capped
 
     def bounded_count(self, config):
-        """How many results a bounded search has (its candidates, all of them matches)."""
+        """How many results a bounded search has: its candidates, all of them matches."""
         ids = self.candidate_ids(config)
         return None if ids is None else len(ids)
 

@@ -1,6 +1,20 @@
 """PostgreSQL full-text search that ignores accents (imported only on PostgreSQL)."""
 
-from django.db.models import BigIntegerField, F
+import json
+import time
+
+from django.contrib.postgres.search import SearchVectorExact
+from django.db import connections
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Subquery,
+)
 from django.db.models.functions import Cast
 from django.db.models.sql.subqueries import InsertQuery
 from django.utils.functional import cached_property
@@ -89,73 +103,173 @@ class PostgresAtomicRebuilder(DeferredNormsRebuilderMixin, postgres.PostgresSear
 INTEGER_KEYS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField"}
 
 
-class BoundedMatchMixin(BoundedRankingMixin):
-    def match_queryset(self, config, title_only=False):
-        search_query = self.build_tsquery(self.query, config=config)
-        model = self.queryset.model
-        if title_only and model._meta.pk.get_internal_type() in INTEGER_KEYS:
-            # Few pages match in their title: find their entries through the title's own
-            # index, then the pages by primary key (joining on the entries' text object ids
-            # would read every page).
-            entries = (
-                postgres.IndexEntry.objects.filter(
-                    content_type_id__in=get_descendants_content_types_pks(model),
-                    title=search_query,
-                )
-                .annotate(matching_pk=Cast("object_id", BigIntegerField()))
-                .values("matching_pk")
+# Newest matches: walking the pages newest first and testing each costs a read of its index
+# entry (tens of microseconds); collecting every match through the GIN index costs a few
+# microseconds a match. Walk when it is cheaper: about ``limit / share`` pages walked against
+# ``matches`` collected, with a walked page some WALK_COST times a collected match.
+WALK_COST = 4
+# The index's size changes slowly: the planner's estimate of it is read once a few minutes.
+_ENTRY_COUNT = {"value": None, "read_at": 0.0}
+ENTRY_COUNT_SECONDS = 300
+# Below this many index entries every strategy is fast: no estimate is asked for.
+SMALL_INDEX = 5000
+# Walk at least when this share of the entries match (the planner tends to test such a common
+# word row by row rather than through its index when collecting).
+WALK_SHARE = 0.2
+
+
+def estimated_entry_count(connection):
+    now = time.monotonic()
+    if _ENTRY_COUNT["value"] is None or now - _ENTRY_COUNT["read_at"] > ENTRY_COUNT_SECONDS:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+                [postgres.IndexEntry._meta.db_table],
             )
-            return self.queryset.filter(pk__in=entries)
-        vectors = [vector for vector, _boost in self.get_index_vectors(search_query)]
+            _ENTRY_COUNT["value"] = max(float(cursor.fetchone()[0]), 0.0)
+            _ENTRY_COUNT["read_at"] = now
+    return _ENTRY_COUNT["value"]
+
+
+class BoundedMatchMixin(BoundedRankingMixin):
+    def _match_vector(self, title_only=False):
+        vectors = [vector for vector, _weight in self.entry_vectors()]
         if title_only:
             vectors = vectors[:1]  # the title vector comes first
         combined = vectors[0]
         for vector in vectors[1:]:
             combined = combined._combine(vector, "||", False)
+        return combined
+
+    def matching_entries(self, config, title_only=False):
+        """Index entries of the queryset's models that match the query."""
+        search_query = self.build_tsquery(self.query, config=config)
+        return (
+            postgres.IndexEntry.objects.filter(
+                content_type_id__in=get_descendants_content_types_pks(self.queryset.model)
+            )
+            .annotate(_match_vector=self._match_vector(title_only))
+            .filter(_match_vector=search_query)
+        )
+
+    def match_queryset(self, config, title_only=False):
+        search_query = self.build_tsquery(self.query, config=config)
+        vectors = [vector for vector, _boost in self.get_index_vectors(search_query)]
+        if title_only:
+            vectors = vectors[:1]
+        combined = vectors[0]
+        for vector in vectors[1:]:
+            combined = combined._combine(vector, "||", False)
         return self.queryset.annotate(_match_vector=combined).filter(_match_vector=search_query)
+
+    def _walk_pays(self, entries, limit):
+        """Whether walking the newest pages beats collecting every match (planner estimates)."""
+        connection = connections[entries.db]
+        total = estimated_entry_count(connection)
+        if total < SMALL_INDEX:
+            return False
+        sql, params = entries.values("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        matches = plan[0]["Plan"]["Plan Rows"]
+        return matches >= WALK_SHARE * total or matches * matches / total >= WALK_COST * limit
+
+    def _newest_match_ids(self, config, limit, title_only=False):
+        model = self.queryset.model
+        if model._meta.pk.get_internal_type() not in INTEGER_KEYS:
+            return super()._newest_match_ids(config, limit, title_only=title_only)
+        entries = self.matching_entries(config, title_only=title_only)
+        if not title_only and self._walk_pays(entries, limit):
+            # Newest pages first, each tested against its own entry, until enough match.
+            search_query = self.build_tsquery(self.query, config=config)
+            own_entry = postgres.IndexEntry.objects.filter(
+                content_type_id__in=get_descendants_content_types_pks(model),
+                object_id=Cast(OuterRef("pk"), CharField(max_length=50)),
+            )
+            matches = own_entry.annotate(
+                _matches=ExpressionWrapper(
+                    SearchVectorExact(self._match_vector(), search_query),
+                    output_field=BooleanField(),
+                )
+            ).values("_matches")[:1]
+            pages = self.queryset.annotate(
+                _matches=Subquery(matches, output_field=BooleanField())
+            ).filter(_matches=True)
+        else:
+            # Every match through the GIN index, then their pages by primary key.
+            pages = self.queryset.filter(
+                pk__in=entries.annotate(_pk=Cast("object_id", BigIntegerField())).values("_pk")
+            )
+        ordered = pages.order_by(*self.recency_ordering())
+        if not self.order_by_relevance:
+            return list(ordered.values_list("pk", flat=True)[:limit])
+        # Each candidate's rank comes with it: PostgreSQL works it out after the limit, for the
+        # candidates only, in the same statement.
+        rows = ordered.annotate(
+            _rank=Subquery(self.entry_rank(config).values("_rank")[:1], output_field=FloatField())
+        ).values_list("pk", "_rank")[:limit]
+        scores = getattr(self, "_scores", {})
+        ids = []
+        for pk, score in rows:
+            scores[pk] = score
+            ids.append(pk)
+        self._scores = scores
+        return ids
+
+    def entry_rank(self, config, object_id=None):
+        """Index entries annotated with ``_rank``, the stock query's rank of the page: each
+        for the page of the outer query, or those of ``object_id`` (a list of ids)."""
+        rank = None
+        for vector, weight in self.entry_vectors():
+            term = self.build_tsrank(vector, self.query, config=config) * weight
+            rank = term if rank is None else rank + term
+        entries = postgres.IndexEntry.objects.filter(
+            content_type_id__in=get_descendants_content_types_pks(self.queryset.model)
+        )
+        if object_id is None:
+            entries = entries.filter(object_id=Cast(OuterRef("pk"), CharField(max_length=50)))
+        else:
+            entries = entries.filter(object_id__in=[str(pk) for pk in object_id])
+        return entries.annotate(_rank=rank)
 
     def search(self, config, start, stop, score_field=None, backend=None):
         ids = self.candidate_ids(config)
         if ids is None:
             return super().search(config, start, stop, score_field=score_field, backend=backend)
+        if not ids:
+            return []
         if not self.order_by_relevance:
             # The candidates are known matches: only their order (the queryset's) is left.
             return self.queryset.filter(pk__in=ids)[start:stop]
         return self.rank_candidates(ids, config, start, stop, score_field)
 
     def rank_candidates(self, ids, config, start, stop, score_field=None):
-        """The candidates ranked as the stock query ranks them, from their index entries
-        alone: they are known matches, so the match is not tested again."""
-        rank = None
-        for vector, weight in self.entry_vectors():
-            term = self.build_tsrank(vector, self.query, config=config) * weight
-            rank = term if rank is None else rank + term
-        model = self.queryset.model
-        tiebreak = (
-            Cast("object_id", BigIntegerField()).desc()
-            if model._meta.pk.get_internal_type() in INTEGER_KEYS
-            else F("object_id").desc()
-        )
-        rows = (
-            postgres.IndexEntry.objects.filter(
-                content_type_id__in=get_descendants_content_types_pks(model),
-                object_id__in=[str(pk) for pk in ids],
-            )
-            .annotate(_rank=rank)
-            .order_by(F("_rank").desc(), tiebreak)
-            .values_list("object_id", "_rank")[start:stop]
-        )
-        pk_field = model._meta.pk
-        scores = {}
-        for object_id, score in rows:
-            scores.setdefault(pk_field.to_python(object_id), score)
-        objects = self.queryset.in_bulk(list(scores)) if scores else {}
+        """The candidates ranked as the stock query ranks them (rank, then newest id first).
+
+        Their ranks were read with them; they are known matches, so the match is not tested
+        again."""
+        scores = getattr(self, "_scores", {})
+        missing = [pk for pk in ids if pk not in scores]
+        if missing:
+            pk_field = self.queryset.model._meta.pk
+            for object_id, score in self.entry_rank(config, missing).values_list(
+                "object_id", "_rank"
+            ):
+                scores.setdefault(pk_field.to_python(object_id), score)
+        ranked = sorted(
+            (pk for pk in ids if scores.get(pk) is not None),
+            key=lambda pk: (-scores[pk], -pk),
+        )[start:stop]
+        objects = self.queryset.in_bulk(ranked) if ranked else {}
         results = []
-        for pk, score in scores.items():
+        for pk in ranked:
             obj = objects.get(pk)
             if obj is not None:
                 if score_field:
-                    setattr(obj, score_field, score)
+                    setattr(obj, score_field, scores[pk])
                 results.append(obj)
         return results
 

@@ -139,7 +139,7 @@ class RankedAutocompleteQueryCompiler(
     column_weights = AUTOCOMPLETE_COLUMN_WEIGHTS
 
 
-class RankedSearchResults(BoundedResultsMixin, stock.SQLiteSearchResults):
+class RankedCountSearchResults(stock.SQLiteSearchResults):
     def _do_count(self):
         compiler = self.query_compiler
         matches = (
@@ -153,6 +153,10 @@ class RankedSearchResults(BoundedResultsMixin, stock.SQLiteSearchResults):
         if self.stop is not None:
             count = min(count, self.stop - self.start)
         return max(count, 0)
+
+
+class RankedSearchResults(BoundedResultsMixin, RankedCountSearchResults):
+    """Bounded searches are counted from their candidates; others as above."""
 
 
 # --- Indexing: a batch at a time (search/backends/indexing.py) ---
