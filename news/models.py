@@ -8,7 +8,7 @@ from django.db.models.functions import Cast, Substr
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.fields import StreamField
-from wagtail.models import Page
+from wagtail.models import Page, PreviewableMixin
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
@@ -24,7 +24,7 @@ RELATED_COUNT = 3
 
 
 @register_snippet
-class Topic(index.Indexed, models.Model):
+class Topic(PreviewableMixin, index.Indexed, models.Model):
     """A subject articles are filed under. Editors manage the list; articles pick from it."""
 
     name = models.CharField(max_length=80, unique=True, help_text="E.g. 'Mining', 'Justice'.")
@@ -45,6 +45,27 @@ class Topic(index.Indexed, models.Model):
 
     def __str__(self):
         return self.name
+
+    # Preview: the topic's tag as articles show it, its place in the news list's filter and
+    # the latest articles filed under it (none for a topic that is not saved yet).
+    PREVIEW_ARTICLES = 4
+
+    def get_preview_template(self, request, mode_name):
+        return "editorial/preview_topic.html"
+
+    def get_preview_context(self, request, mode_name):
+        context = super().get_preview_context(request, mode_name)
+        articles = NewsArticlePage.objects.none()
+        if self.pk is not None:
+            articles = (
+                sitedata.public(NewsArticlePage.objects.live(), request)
+                .filter(topics=self)
+                .order_by("-date", "-pk")[: self.PREVIEW_ARTICLES]
+            )
+        context["topic"] = self
+        context["articles"] = list(articles)
+        context["news_index"] = NewsIndexPage.objects.live().first()
+        return context
 
 
 class NewsIndexPage(RoutedPageMixin, Page):

@@ -4,10 +4,11 @@ from django.db import models
 from django.http import HttpRequest
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
+from wagtail.models import PreviewableMixin
 
 
 @register_setting(icon="site")
-class SiteSettings(BaseGenericSetting):
+class SiteSettings(PreviewableMixin, BaseGenericSetting):
     """What the footer and the share cards of every page show."""
 
     about = models.TextField(
@@ -56,7 +57,7 @@ class SiteSettings(BaseGenericSetting):
     panels = [
         HelpPanel(
             content="These details appear in the footer of every page. "
-            "Changes show on the site as soon as you save."
+            "Changes show on the site as soon as you save; Preview shows them first."
         ),
         FieldPanel("about"),
         MultiFieldPanel(
@@ -96,6 +97,11 @@ class SiteSettings(BaseGenericSetting):
                 setattr(request_or_site, attr_name, sitedata.site_settings(request_or_site))
             return getattr(request_or_site, attr_name)
         return super().load(request_or_site)
+
+    def get_preview_template(self, request, mode_name):
+        # The preview request carries this unsaved copy (Wagtail's settings preview), so the
+        # footer of the page below shows the edited values.
+        return "editorial/preview_site_settings.html"
 
     def social_links(self):
         links = [

@@ -627,3 +627,94 @@ def test_anonymous_visitors_reach_no_draft_preview_revision_or_admin_screen(
 
     for url in ["/news/unpublished-draft/", "/preview/" + "x" * 43 + "/", "/preview/short/"]:
         assert client.get(url).status_code == 404, url
+
+
+# Previews of what editors change outside the page tree ---------------------------------------
+
+
+def post_preview(client, url, data):
+    """POST the edit form to a preview URL, then GET the preview as the panel's iframe does."""
+    posted = client.post(url, data)
+    assert posted.status_code == 200
+    assert json.loads(posted.content)["is_valid"] is True
+    return client.get(url)
+
+
+@pytest.mark.django_db
+def test_an_edited_topic_previews_its_tag_and_its_news_before_it_is_saved(
+    live_article, editor_client
+):
+    from news.models import Topic
+
+    topic = Topic.objects.create(name="Mining", slug="mining")
+    live_article.topics.add(topic)
+    live_article.save_revision().publish()
+    url = reverse("wagtailsnippets_news_topic:preview_on_edit", args=[topic.pk])
+
+    edit_view = editor_client.get(reverse("wagtailsnippets_news_topic:edit", args=[topic.pk]))
+    assert edit_view.status_code == 200
+    assert url in edit_view.content.decode()  # the preview panel is there
+
+    response = post_preview(
+        editor_client, url, {"name": "Mining and water", "slug": "mining", "description": ""}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "How the topic “Mining and water” appears" in html
+    assert ">Mining and water</a>" in html  # the tag, with the edited name
+    assert "/news/?topic=mining" in html
+    assert "Mining conflict in Cajamarca" in html  # the news filed under it
+    assert Topic.objects.get(pk=topic.pk).name == "Mining"  # nothing saved
+
+
+@pytest.mark.django_db
+def test_a_new_topic_previews_before_its_first_save(site_tree, editor_client):
+    url = reverse("wagtailsnippets_news_topic:preview_on_add")
+    response = post_preview(
+        editor_client, url, {"name": "Water rights", "slug": "water", "description": ""}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "How the topic “Water rights” appears" in html
+    assert "No published article is filed under this topic yet." in html
+
+
+@pytest.mark.django_db
+def test_the_site_settings_preview_shows_the_edited_footer_and_leaves_the_site_alone(
+    site_tree, admin_client, client
+):
+    from psg.models import SiteSettings
+
+    site_settings = SiteSettings.load()
+    site_settings.about = "PSG campaigns on human rights in Peru."
+    site_settings.save()
+    url = reverse("wagtailsettings:preview_on_edit", args=["psg", "sitesettings", site_settings.pk])
+    edit_view = admin_client.get(
+        reverse("wagtailsettings:edit", args=["psg", "sitesettings", site_settings.pk])
+    )
+    assert url in edit_view.content.decode()
+
+    form = {field: "" for field in ["contact_email", "postal_address", "company_number"]}
+    form |= {
+        "about": "A new sentence about PSG, not saved yet.",
+        "charity_number": "1040439",
+        "bluesky_url": "https://bsky.app/profile/perusupportgroup.org.uk",
+        "facebook_url": "",
+        "instagram_url": "",
+        "x_url": "",
+        "share_image": "",
+        "privacy_page": "",
+    }
+    response = post_preview(admin_client, url, form)
+    assert response.status_code == 200
+    html = response.content.decode()
+    footer = html[html.index('<footer class="site-footer">') :]
+    assert "A new sentence about PSG, not saved yet." in footer
+    assert "Registered charity number 1040439." in footer
+    assert 'href="https://bsky.app/profile/perusupportgroup.org.uk"' in footer
+    assert "No share image is chosen" in html
+
+    live = client.get("/").content.decode()
+    assert "PSG campaigns on human rights in Peru." in live
+    assert "not saved yet" not in live
+    assert SiteSettings.load().about == "PSG campaigns on human rights in Peru."

@@ -63,7 +63,10 @@ def page_description(context, page=None):
 def site_description(request, length=300):
     if request is None:
         return ""
-    about = sitedata.site_settings(request).about
+    from psg.models import SiteSettings
+
+    # load() answers from the cached site data, or with the copy a settings preview carries.
+    about = SiteSettings.load(request_or_site=request).about
     return Truncator(" ".join(strip_tags(about or "").split())).chars(length)
 
 
