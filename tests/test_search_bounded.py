@@ -171,3 +171,34 @@ def test_candidates_are_ranked_as_an_unbounded_search_ranks_them(client, herd):
     ids, _response = all_result_ids(client, q="alpaca")
     unbounded = Page.objects.live().public().filter(pk__in=ids).search("alpaca", operator="and")
     assert ids == [page.pk for page in unbounded]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("walk", [True, False], ids=["walk newest pages", "collect matches"])
+@pytest.mark.parametrize("query", ["alpaca", "the alpaca", "herders alpaca", "alpaca census"])
+def test_both_ways_of_listing_the_newest_matches_agree(client, herd, monkeypatch, walk, query):
+    """PostgreSQL walks the newest pages for a common query and collects the matches through
+    the index for a rarer one: either way the same pages, ranked the same."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL chooses between the two ways; SQLite has one")
+    from search.backends import postgres
+
+    # A small index: the matches are collected.
+    expected = all_result_ids(client, q=query)[0]
+    expected_newest = all_result_ids(client, q=query, sort="newest")[0]
+    monkeypatch.setattr(postgres.BoundedMatchMixin, "_walk_pays", lambda *args: walk)
+    assert all_result_ids(client, q=query)[0] == expected
+    assert all_result_ids(client, q=query, sort="newest")[0] == expected_newest
+    assert expected and expected_newest
+
+
+@pytest.mark.django_db
+def test_suggestions_are_the_same_when_the_newest_pages_are_walked(client, herd, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL chooses between the two ways; SQLite has one")
+    from search.backends import postgres
+
+    expected = client.get("/search/suggest/", {"q": "highl"}).json()["results"]
+    monkeypatch.setattr(postgres.BoundedMatchMixin, "_walk_pays", lambda *args: True)
+    assert client.get("/search/suggest/", {"q": "highl"}).json()["results"] == expected
+    assert len(expected) == LIMIT
