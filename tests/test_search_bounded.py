@@ -26,6 +26,7 @@ TITLE_LIMIT = 2
 def small_limits(monkeypatch):
     monkeypatch.setattr(bounded, "CANDIDATE_LIMIT", LIMIT)
     monkeypatch.setattr(bounded, "TITLE_CANDIDATE_LIMIT", TITLE_LIMIT)
+    monkeypatch.setattr(bounded, "SUGGESTION_CANDIDATE_LIMIT", LIMIT)
 
 
 def publish_article(news, title, day, body_word="alpaca", campaigns=()):
@@ -202,3 +203,16 @@ def test_suggestions_are_the_same_when_the_newest_pages_are_walked(client, herd,
     monkeypatch.setattr(postgres.BoundedMatchMixin, "_walk_pays", lambda *args: True)
     assert client.get("/search/suggest/", {"q": "highl"}).json()["results"] == expected
     assert len(expected) == LIMIT
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("window", [3, 100], ids=["rare in the window", "common in the window"])
+def test_suggestions_walk_a_window_of_the_newest_pages_first(client, herd, monkeypatch, window):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL walks a window of the newest pages for suggestions")
+    from search.backends import postgres
+
+    expected = client.get("/search/suggest/", {"q": "highl"}).json()["results"]
+    monkeypatch.setattr(postgres, "SMALL_INDEX", 0)
+    monkeypatch.setattr(postgres.AutocompleteQueryCompiler, "WALK_WINDOW", window)
+    assert client.get("/search/suggest/", {"q": "highl"}).json()["results"] == expected

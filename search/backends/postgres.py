@@ -229,25 +229,36 @@ class BoundedMatchMixin(BoundedRankingMixin):
             condition &= in_any
         return condition
 
+    def _walk(self, pages, config, title_only=False):
+        """``pages``, newest first, each tested against its own index entry."""
+        matches = (
+            self.own_entry()
+            .filter(self._entry_matches(config, title_only))
+            .values(_matches=Value(True, output_field=BooleanField()))[:1]
+        )
+        return pages.annotate(_matches=Subquery(matches, output_field=BooleanField())).filter(
+            _matches=True
+        )
+
+    def _collect(self, config, title_only=False):
+        """Every match through the GIN index, then their pages by primary key."""
+        entries = self.matching_entries(config, title_only=title_only)
+        return self.queryset.filter(
+            pk__in=entries.annotate(_pk=Cast("object_id", BigIntegerField())).values("_pk")
+        )
+
     def _newest_match_ids(self, config, limit, title_only=False):
         model = self.queryset.model
         if model._meta.pk.get_internal_type() not in INTEGER_KEYS:
             return super()._newest_match_ids(config, limit, title_only=title_only)
-        entries = self.matching_entries(config, title_only=title_only)
-        if self._walk_pays(entries, limit):
-            # Newest pages first, each tested against its own entry, until enough match.
-            own_entry = self.own_entry()
-            matches = own_entry.filter(self._entry_matches(config, title_only)).values(
-                _matches=Value(True, output_field=BooleanField())
-            )[:1]
-            pages = self.queryset.annotate(
-                _matches=Subquery(matches, output_field=BooleanField())
-            ).filter(_matches=True)
+        if self._walk_pays(self.matching_entries(config, title_only=title_only), limit):
+            pages = self._walk(self.queryset, config, title_only)
         else:
-            # Every match through the GIN index, then their pages by primary key.
-            pages = self.queryset.filter(
-                pk__in=entries.annotate(_pk=Cast("object_id", BigIntegerField())).values("_pk")
-            )
+            pages = self._collect(config, title_only)
+        return self._ranked_ids(pages, config, limit)
+
+    def _ranked_ids(self, pages, config, limit):
+        """The ids of the newest ``limit`` of ``pages``; their ranks are kept when ranking."""
         ordered = pages.order_by(*self.recency_ordering())
         if not self.order_by_relevance:
             return list(ordered.values_list("pk", flat=True)[:limit])
@@ -342,6 +353,28 @@ class SearchQueryCompiler(BoundedMatchMixin, postgres.PostgresSearchQueryCompile
 class AutocompleteQueryCompiler(BoundedMatchMixin, postgres.PostgresAutocompleteQueryCompiler):
     def entry_vectors(self):
         return [(F("autocomplete"), 1.0)]
+
+    # The planner cannot estimate a prefix ("caja:*"). Testing a page's small autocomplete
+    # vector is cheap, so the newest WALK_WINDOW pages are walked first; only when fewer than
+    # enough of them match (a rare prefix, so few matches) are the matches collected instead.
+    WALK_WINDOW = 2000
+
+    def _newest_match_ids(self, config, limit, title_only=False):
+        total = estimated_entry_count(connections[self.queryset.db])
+        if (
+            total < SMALL_INDEX
+            or self.queryset.model._meta.pk.get_internal_type() not in INTEGER_KEYS
+        ):
+            return super()._newest_match_ids(config, limit, title_only=title_only)
+        ordering = self.recency_ordering()
+        cutoff = self.queryset.order_by(*ordering).values(ordering[0].lstrip("-"))[
+            self.WALK_WINDOW : self.WALK_WINDOW + 1
+        ]
+        window = self.queryset.filter(**{f"{ordering[0].lstrip('-')}__gte": Subquery(cutoff)})
+        walked = self._ranked_ids(self._walk(window, config, title_only), config, limit)
+        if len(walked) >= limit:
+            return walked
+        return self._ranked_ids(self._collect(config, title_only), config, limit)
 
 
 class SearchResults(BoundedResultsMixin, postgres.PostgresSearchResults):
