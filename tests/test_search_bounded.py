@@ -26,6 +26,7 @@ TITLE_LIMIT = 2
 def small_limits(monkeypatch):
     monkeypatch.setattr(bounded, "CANDIDATE_LIMIT", LIMIT)
     monkeypatch.setattr(bounded, "TITLE_CANDIDATE_LIMIT", TITLE_LIMIT)
+    monkeypatch.setattr(bounded, "SUGGESTION_CANDIDATE_LIMIT", LIMIT)
 
 
 def publish_article(news, title, day, body_word="alpaca", campaigns=()):
@@ -171,3 +172,47 @@ def test_candidates_are_ranked_as_an_unbounded_search_ranks_them(client, herd):
     ids, _response = all_result_ids(client, q="alpaca")
     unbounded = Page.objects.live().public().filter(pk__in=ids).search("alpaca", operator="and")
     assert ids == [page.pk for page in unbounded]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("walk", [True, False], ids=["walk newest pages", "collect matches"])
+@pytest.mark.parametrize("query", ["alpaca", "the alpaca", "herders alpaca", "alpaca census"])
+def test_both_ways_of_listing_the_newest_matches_agree(client, herd, monkeypatch, walk, query):
+    """PostgreSQL walks the newest pages for a common query and collects the matches through
+    the index for a rarer one: either way the same pages, ranked the same."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL chooses between the two ways; SQLite has one")
+    from search.backends import postgres
+
+    # A small index: the matches are collected.
+    expected = all_result_ids(client, q=query)[0]
+    expected_newest = all_result_ids(client, q=query, sort="newest")[0]
+    monkeypatch.setattr(postgres.BoundedMatchMixin, "_walk_pays", lambda *args: walk)
+    assert all_result_ids(client, q=query)[0] == expected
+    assert all_result_ids(client, q=query, sort="newest")[0] == expected_newest
+    assert expected and expected_newest
+
+
+@pytest.mark.django_db
+def test_suggestions_are_the_same_when_the_newest_pages_are_walked(client, herd, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL chooses between the two ways; SQLite has one")
+    from search.backends import postgres
+
+    expected = client.get("/search/suggest/", {"q": "highl"}).json()["results"]
+    monkeypatch.setattr(postgres.BoundedMatchMixin, "_walk_pays", lambda *args: True)
+    assert client.get("/search/suggest/", {"q": "highl"}).json()["results"] == expected
+    assert len(expected) == LIMIT
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("window", [3, 100], ids=["rare in the window", "common in the window"])
+def test_suggestions_walk_a_window_of_the_newest_pages_first(client, herd, monkeypatch, window):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL walks a window of the newest pages for suggestions")
+    from search.backends import postgres
+
+    expected = client.get("/search/suggest/", {"q": "highl"}).json()["results"]
+    monkeypatch.setattr(postgres, "SMALL_INDEX", 0)
+    monkeypatch.setattr(postgres.AutocompleteQueryCompiler, "WALK_WINDOW", window)
+    assert client.get("/search/suggest/", {"q": "highl"}).json()["results"] == expected

@@ -3,23 +3,27 @@
 import json
 import time
 
-from django.contrib.postgres.search import SearchVectorExact
+from django.contrib.postgres.search import SearchQueryField, SearchRank
 from django.db import connections
 from django.db.models import (
     BigIntegerField,
     BooleanField,
     CharField,
-    ExpressionWrapper,
     F,
     FloatField,
+    Func,
     OuterRef,
+    Q,
     Subquery,
+    Value,
 )
 from django.db.models.functions import Cast
 from django.db.models.sql.subqueries import InsertQuery
 from django.utils.functional import cached_property
 from modelsearch.backends.database.postgres import postgres
+from modelsearch.query import PlainText
 from modelsearch.utils import get_descendants_content_types_pks
+from wagtail.models import Page
 
 from .bounded import BoundedRankingMixin, BoundedResultsMixin
 from .database import POSTGRES_AUTOCOMPLETE_CONFIG, POSTGRES_SEARCH_CONFIG
@@ -100,6 +104,28 @@ class PostgresAtomicRebuilder(DeferredNormsRebuilderMixin, postgres.PostgresSear
     pass
 
 
+class Once(Func):
+    """A text search query computed once a statement (an init plan), not once a row."""
+
+    template = "(SELECT %(expressions)s)"
+    output_field = SearchQueryField()
+
+
+class Matches(Func):
+    """``vector @@ query``."""
+
+    arg_joiner = " @@ "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+class NoLexemes(Func):
+    """True for a query with no lexeme (only stop words)."""
+
+    template = "(numnode(%(expressions)s) = 0)"
+    output_field = BooleanField()
+
+
 INTEGER_KEYS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField"}
 
 
@@ -177,32 +203,62 @@ class BoundedMatchMixin(BoundedRankingMixin):
         matches = plan[0]["Plan"]["Plan Rows"]
         return matches >= WALK_SHARE * total or matches * matches / total >= WALK_COST * limit
 
+    def _entry_matches(self, config, title_only=False):
+        """A condition on an index entry (of the outer query's page) that it matches.
+
+        Joining the title and body vectors (``title || body``) to test them costs more than
+        reading them; when every word is a single lexeme, "each word is in the title or in
+        the body" is the same test without the join. The query is worked out once a
+        statement, not once a row.
+        """
+        vectors = [vector for vector, _weight in self.entry_vectors()]
+        if title_only:
+            vectors = vectors[:1]
+        terms = self.query.query_string.split()
+        if len(vectors) == 1 or not all(term.isalpha() or term.isdigit() for term in terms):
+            return Matches(
+                self._match_vector(title_only), Once(self.build_tsquery(self.query, config))
+            )
+        condition = Q()
+        for term in terms:
+            term_query = Once(self.build_tsquery(PlainText(term, operator="and"), config))
+            # A stop word ("the") is no lexeme at all: the joined test ignores it too.
+            in_any = Q(NoLexemes(term_query))
+            for vector in vectors:
+                in_any |= Q(Matches(vector, term_query))
+            condition &= in_any
+        return condition
+
+    def _walk(self, pages, config, title_only=False):
+        """``pages``, newest first, each tested against its own index entry."""
+        matches = (
+            self.own_entry()
+            .filter(self._entry_matches(config, title_only))
+            .values(_matches=Value(True, output_field=BooleanField()))[:1]
+        )
+        return pages.annotate(_matches=Subquery(matches, output_field=BooleanField())).filter(
+            _matches=True
+        )
+
+    def _collect(self, config, title_only=False):
+        """Every match through the GIN index, then their pages by primary key."""
+        entries = self.matching_entries(config, title_only=title_only)
+        return self.queryset.filter(
+            pk__in=entries.annotate(_pk=Cast("object_id", BigIntegerField())).values("_pk")
+        )
+
     def _newest_match_ids(self, config, limit, title_only=False):
         model = self.queryset.model
         if model._meta.pk.get_internal_type() not in INTEGER_KEYS:
             return super()._newest_match_ids(config, limit, title_only=title_only)
-        entries = self.matching_entries(config, title_only=title_only)
-        if not title_only and self._walk_pays(entries, limit):
-            # Newest pages first, each tested against its own entry, until enough match.
-            search_query = self.build_tsquery(self.query, config=config)
-            own_entry = postgres.IndexEntry.objects.filter(
-                content_type_id__in=get_descendants_content_types_pks(model),
-                object_id=Cast(OuterRef("pk"), CharField(max_length=50)),
-            )
-            matches = own_entry.annotate(
-                _matches=ExpressionWrapper(
-                    SearchVectorExact(self._match_vector(), search_query),
-                    output_field=BooleanField(),
-                )
-            ).values("_matches")[:1]
-            pages = self.queryset.annotate(
-                _matches=Subquery(matches, output_field=BooleanField())
-            ).filter(_matches=True)
+        if self._walk_pays(self.matching_entries(config, title_only=title_only), limit):
+            pages = self._walk(self.queryset, config, title_only)
         else:
-            # Every match through the GIN index, then their pages by primary key.
-            pages = self.queryset.filter(
-                pk__in=entries.annotate(_pk=Cast("object_id", BigIntegerField())).values("_pk")
-            )
+            pages = self._collect(config, title_only)
+        return self._ranked_ids(pages, config, limit)
+
+    def _ranked_ids(self, pages, config, limit):
+        """The ids of the newest ``limit`` of ``pages``; their ranks are kept when ranking."""
         ordered = pages.order_by(*self.recency_ordering())
         if not self.order_by_relevance:
             return list(ordered.values_list("pk", flat=True)[:limit])
@@ -222,18 +278,32 @@ class BoundedMatchMixin(BoundedRankingMixin):
     def entry_rank(self, config, object_id=None):
         """Index entries annotated with ``_rank``, the stock query's rank of the page: each
         for the page of the outer query, or those of ``object_id`` (a list of ids)."""
+        # What the stock query ranks with (``build_tsrank`` of a plain-text query), with the
+        # query worked out once a statement.
+        search_query = Once(self.build_tsquery(self.query, config=config))
         rank = None
         for vector, weight in self.entry_vectors():
-            term = self.build_tsrank(vector, self.query, config=config) * weight
+            term = SearchRank(vector, search_query, weights=self.sql_weights) * weight
             rank = term if rank is None else rank + term
-        entries = postgres.IndexEntry.objects.filter(
-            content_type_id__in=get_descendants_content_types_pks(self.queryset.model)
-        )
         if object_id is None:
-            entries = entries.filter(object_id=Cast(OuterRef("pk"), CharField(max_length=50)))
+            entries = self.own_entry()
         else:
-            entries = entries.filter(object_id__in=[str(pk) for pk in object_id])
+            entries = postgres.IndexEntry.objects.filter(
+                content_type_id__in=get_descendants_content_types_pks(self.queryset.model),
+                object_id__in=[str(pk) for pk in object_id],
+            )
         return entries.annotate(_rank=rank)
+
+    def own_entry(self):
+        """The index entry of the outer query's page (one index probe)."""
+        model = self.queryset.model
+        entries = postgres.IndexEntry.objects.filter(
+            object_id=Cast(OuterRef("pk"), CharField(max_length=50))
+        )
+        if issubclass(model, Page):
+            # A page is indexed under its own (most specific) content type.
+            return entries.filter(content_type_id=OuterRef("content_type_id"))
+        return entries.filter(content_type_id__in=get_descendants_content_types_pks(model))
 
     def search(self, config, start, stop, score_field=None, backend=None):
         ids = self.candidate_ids(config)
@@ -283,6 +353,28 @@ class SearchQueryCompiler(BoundedMatchMixin, postgres.PostgresSearchQueryCompile
 class AutocompleteQueryCompiler(BoundedMatchMixin, postgres.PostgresAutocompleteQueryCompiler):
     def entry_vectors(self):
         return [(F("autocomplete"), 1.0)]
+
+    # The planner cannot estimate a prefix ("caja:*"). Testing a page's small autocomplete
+    # vector is cheap, so the newest WALK_WINDOW pages are walked first; only when fewer than
+    # enough of them match (a rare prefix, so few matches) are the matches collected instead.
+    WALK_WINDOW = 2000
+
+    def _newest_match_ids(self, config, limit, title_only=False):
+        total = estimated_entry_count(connections[self.queryset.db])
+        if (
+            total < SMALL_INDEX
+            or self.queryset.model._meta.pk.get_internal_type() not in INTEGER_KEYS
+        ):
+            return super()._newest_match_ids(config, limit, title_only=title_only)
+        ordering = self.recency_ordering()
+        cutoff = self.queryset.order_by(*ordering).values(ordering[0].lstrip("-"))[
+            self.WALK_WINDOW : self.WALK_WINDOW + 1
+        ]
+        window = self.queryset.filter(**{f"{ordering[0].lstrip('-')}__gte": Subquery(cutoff)})
+        walked = self._ranked_ids(self._walk(window, config, title_only), config, limit)
+        if len(walked) >= limit:
+            return walked
+        return self._ranked_ids(self._collect(config, title_only), config, limit)
 
 
 class SearchResults(BoundedResultsMixin, postgres.PostgresSearchResults):
