@@ -12,7 +12,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from psg import sitedata
+from psg import generations, sitedata
 from psg.blocks import CampaignBodyStreamBlock
 from psg.pagination import paginate
 from psg.previews import CampaignCardPreviewMixin
@@ -144,8 +144,16 @@ class CampaignPage(CampaignCardPreviewMixin, RoutedPageMixin, Page):
             from news.models import NewsArticlePage
 
             return NewsArticlePage.objects.none()
+        from news.models import NewsArticlePage
+
+        # Newest first through the articles' date index, each article's campaigns tested by
+        # one index probe: the first twenty are found without reading every article of a
+        # large campaign (a join from the campaign's side would read and sort all of them).
+        in_campaign = NewsArticlePage.campaigns.through.objects.filter(
+            newsarticlepage_id=models.OuterRef("pk"), campaignpage_id=self.pk
+        )
         return (
-            sitedata.public(self.news_articles.live())
+            sitedata.public(NewsArticlePage.objects.live().filter(models.Exists(in_campaign)))
             .defer_streamfields()
             .select_related("image")
             .order_by("-date", "-pk")
@@ -180,8 +188,19 @@ class CampaignPage(CampaignCardPreviewMixin, RoutedPageMixin, Page):
         context["timeline"] = self.timeline(request, news)
         context["latest_news"] = news[:HUB_NEWS_COUNT]
         models.prefetch_related_objects(context["latest_news"], "image__renditions")
-        context["news_count"] = self.news.count()
+        context["news_count"] = self.news_count()
         return context
+
+    def news_count(self):
+        """How many articles the campaign has, kept in the cache until an article or a view
+        restriction changes (counting scans all of them)."""
+        if self.pk is None:
+            return 0
+        return generations.cached(
+            f"psg:campaign:news-count:{self.pk}",
+            [generations.GLOBAL, generations.NEWS],
+            self.news.count,
+        )
 
 
 class CampaignMilestone(Orderable):

@@ -122,7 +122,12 @@ class NewsIndexPage(RoutedPageMixin, Page):
         # One base queryset for the list and the year filter (one privacy check, not two).
         base = self.articles(request)
         articles, active = self.filter_articles(request, base)
-        page = paginate(request, articles, per_page=NEWS_PER_PAGE)
+        page = paginate(
+            request,
+            articles,
+            per_page=NEWS_PER_PAGE,
+            count=self.cached_count(request, articles, active),
+        )
         # Campaigns, topics and picture renditions of the listed articles, fetched once for
         # the whole page.
         page.object_list = list(
@@ -139,6 +144,31 @@ class NewsIndexPage(RoutedPageMixin, Page):
             filter_years=self.cached_years(request, base),
         )
         return context
+
+    def cached_count(self, request, articles, active):
+        """How many articles the list (with its filters) has, kept in the cache until an
+        article or a view restriction changes. Counting scans every matching
+        article, which grows with the news; only filters that name a known campaign, topic or
+        year are kept (anything a visitor types would otherwise make a new cache entry)."""
+        if self.pk is None or any(value is None for value in active.values()):
+            return None
+        year = active.get("year", "")
+        if year and not (year.isdigit() and len(year) == 4):
+            return None
+        campaign, topic = active.get("campaign"), active.get("topic")
+        key = ":".join(
+            [
+                f"psg:news:count:{self.pk}",
+                campaign.slug if campaign else "",
+                topic.slug if topic else "",
+                year,
+            ]
+        )
+        return generations.cached(
+            key,
+            [generations.GLOBAL, generations.NEWS],
+            articles.count,
+        )
 
     def cached_years(self, request=None, articles=None):
         """years(), kept in the cache until an article or a view restriction changes."""
@@ -270,8 +300,10 @@ class NewsArticlePage(ArticleCardPreviewMixin, RoutedPageMixin, Page):
             before = models.Q(date__lte=self.date)
             after = models.Q(date__gt=self.date)
         else:
-            before = models.Q(date__lt=self.date) | models.Q(date=self.date, pk__lt=self.pk)
-            after = models.Q(date__gt=self.date) | models.Q(date=self.date, pk__gt=self.pk)
+            # A range on the date (not "earlier date OR same date and lower id"), so that the
+            # database walks the date index from this article and stops at the first match.
+            before = models.Q(date__lte=self.date) & ~models.Q(date=self.date, pk__gte=self.pk)
+            after = models.Q(date__gte=self.date) & ~models.Q(date=self.date, pk__lte=self.pk)
         older = siblings.filter(before).order_by("-date", "-pk").first()
         newer = siblings.filter(after).order_by("date", "pk").first()
         return older, newer

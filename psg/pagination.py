@@ -9,9 +9,15 @@ from django.core.paginator import Paginator
 DEFAULT_PER_PAGE = 10
 
 
-def paginate(request, object_list, per_page=DEFAULT_PER_PAGE, param="page"):
-    """Return the requested page of `object_list`, clamped to the pages that exist."""
+def paginate(request, object_list, per_page=DEFAULT_PER_PAGE, param="page", count=None):
+    """Return the requested page of `object_list`, clamped to the pages that exist.
+
+    `count`, when the caller knows it already (e.g. kept in the cache), spares the paginator
+    its `COUNT(*)` query.
+    """
     paginator = Paginator(object_list, per_page)
+    if count is not None:
+        paginator.count = count  # a cached_property: this value is used instead
     raw = request.GET.get(param, "1")
     try:
         number = int(raw)

@@ -85,8 +85,13 @@ def route(root, request, path_components):
         prefixes.append(url_path)
     found = {
         page.url_path: page
+        # `slug` is indexed (`url_path` is not): the slugs pick a few rows out of any number of
+        # pages, and the full paths then tell them apart.
         for page in Page.objects.filter(
-            url_path__in=prefixes, path__startswith=root.path, depth__gt=root.depth
+            slug__in=set(path_components),
+            url_path__in=prefixes,
+            path__startswith=root.path,
+            depth__gt=root.depth,
         )
     }
 
