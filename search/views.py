@@ -216,16 +216,47 @@ def page_date(page):
     return None
 
 
+def indexed_texts(pages):
+    """{page id: its text other than the title} as the database search backends indexed it
+    (the text a search matched), read from the index in one query; {} elsewhere."""
+    if not pages or not supports_bounding(get_search_backend()):
+        return {}
+    from django.db import connection
+    from wagtail.search.models import IndexEntry
+
+    column = "body_text" if connection.vendor == "postgresql" else "body"
+    rows = IndexEntry.objects.filter(
+        content_type_id__in={page.content_type_id for page in pages},
+        object_id__in=[str(page.pk) for page in pages],
+    ).values_list("content_type_id", "object_id", column)
+    texts = {(content_type_id, object_id): text for content_type_id, object_id, text in rows}
+    return {
+        page.pk: texts[(page.content_type_id, str(page.pk))]
+        for page in pages
+        if (page.content_type_id, str(page.pk)) in texts
+    }
+
+
 def build_results(pages, terms, request):
-    """Turn a list of (base) pages into what the template shows, in the same order."""
+    """Turn a list of (base) pages into what the template shows, in the same order.
+
+    Snippets come from the indexed text where the backend keeps it, so the pages' StreamFields
+    are neither loaded nor rendered again.
+    """
+    pages = list(pages)
+    texts = indexed_texts(pages)
     ids = [page.pk for page in pages]
-    specific = {page.pk: page for page in Page.objects.filter(pk__in=ids).specific()}
+    specific_pages = Page.objects.filter(pk__in=ids)
+    if texts and len(texts) == len(ids):
+        specific_pages = specific_pages.defer_streamfields()
+    specific = {page.pk: page for page in specific_pages.specific()}
     items = []
     for pk in ids:
         page = specific.get(pk)
         if page is None:
             continue
         kind = page_type(page)
+        text = texts[pk] if pk in texts else page_text(page)
         items.append(
             {
                 "page": page,
@@ -234,7 +265,7 @@ def build_results(pages, terms, request):
                 "type": kind,
                 "type_label": TYPE_LABELS[kind],
                 "date": page_date(page),
-                "snippet_html": snippet(page_text(page), terms),
+                "snippet_html": snippet(text, terms),
             }
         )
     return items

@@ -216,3 +216,21 @@ def test_suggestions_walk_a_window_of_the_newest_pages_first(client, herd, monke
     monkeypatch.setattr(postgres, "SMALL_INDEX", 0)
     monkeypatch.setattr(postgres.AutocompleteQueryCompiler, "WALK_WINDOW", window)
     assert client.get("/search/suggest/", {"q": "highl"}).json()["results"] == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("window", [2, 4, 100])
+@pytest.mark.parametrize("query", ["alpaca", "herders alpaca", "alpaca census"])
+def test_a_large_index_lists_the_same_newest_matches(client, herd, monkeypatch, window, query):
+    """With a large index, PostgreSQL asks the planner (one word) or walks a window of the
+    newest pages first (several words): the results are the same as collecting them all."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL chooses between the two ways; SQLite has one")
+    from search.backends import postgres
+
+    expected = all_result_ids(client, q=query)[0]
+    expected_newest = all_result_ids(client, q=query, sort="newest")[0]
+    monkeypatch.setattr(postgres, "SMALL_INDEX", 0)
+    monkeypatch.setattr(postgres.BoundedMatchMixin, "WALK_WINDOW", window)
+    assert all_result_ids(client, q=query)[0] == expected
+    assert all_result_ids(client, q=query, sort="newest")[0] == expected_newest

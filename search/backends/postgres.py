@@ -1,5 +1,6 @@
 """PostgreSQL full-text search that ignores accents (imported only on PostgreSQL)."""
 
+import datetime
 import json
 import time
 
@@ -17,7 +18,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.db.models.sql.subqueries import InsertQuery
 from django.utils.functional import cached_property
 from modelsearch.backends.database.postgres import postgres
@@ -129,15 +130,17 @@ class NoLexemes(Func):
 INTEGER_KEYS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField"}
 
 
-# Newest matches: walking the pages newest first and testing each costs a read of its index
-# entry (tens of microseconds); collecting every match through the GIN index costs a few
-# microseconds a match. Walk when it is cheaper: about ``limit / share`` pages walked against
-# ``matches`` collected, with a walked page some WALK_COST times a collected match.
+# Newest matches: walk the pages newest first, testing each against its own index entry, or
+# collect every match through the GIN index and sort them. About ``limit / share`` pages are
+# tested against ``matches`` collected; a page tested costs about what a match collected does,
+# and collecting has a fixed cost too (the pages' table is read): walk when the planner's
+# estimate says ``matches * share`` is WALK_COST times the limit or more.
 WALK_COST = 4
+WINDOW_WALK_COST = 1
 # The index's size changes slowly: the planner's estimate of it is read once a few minutes.
 _ENTRY_COUNT = {"value": None, "read_at": 0.0}
 ENTRY_COUNT_SECONDS = 300
-# Below this many index entries every strategy is fast: no estimate is asked for.
+# Below this many index entries collecting the matches is always fast.
 SMALL_INDEX = 5000
 # Walk at least when this share of the entries match (the planner tends to test such a common
 # word row by row rather than through its index when collecting).
@@ -158,6 +161,8 @@ def estimated_entry_count(connection):
 
 
 class BoundedMatchMixin(BoundedRankingMixin):
+    WALK_WINDOW = 2000
+
     def _match_vector(self, title_only=False):
         vectors = [vector for vector, _weight in self.entry_vectors()]
         if title_only:
@@ -188,7 +193,7 @@ class BoundedMatchMixin(BoundedRankingMixin):
             combined = combined._combine(vector, "||", False)
         return self.queryset.annotate(_match_vector=combined).filter(_match_vector=search_query)
 
-    def _walk_pays(self, entries, limit):
+    def _estimate_says_walk(self, entries, limit):
         """Whether walking the newest pages beats collecting every match (planner estimates)."""
         connection = connections[entries.db]
         total = estimated_entry_count(connection)
@@ -251,11 +256,54 @@ class BoundedMatchMixin(BoundedRankingMixin):
         model = self.queryset.model
         if model._meta.pk.get_internal_type() not in INTEGER_KEYS:
             return super()._newest_match_ids(config, limit, title_only=title_only)
-        if self._walk_pays(self.matching_entries(config, title_only=title_only), limit):
+        total = estimated_entry_count(connections[self.queryset.db])
+        if total < SMALL_INDEX:
+            pages = (
+                self._walk(self.queryset, config, title_only)
+                if self._walk_pays(limit)
+                else self._collect(config, title_only)
+            )
+            return self._ranked_ids(pages, config, limit)
+        if self._estimate_says_walk(self.matching_entries(config, title_only), limit):
+            return self._ranked_ids(self._walk(self.queryset, config, title_only), config, limit)
+        if self._estimate_trusted(title_only):
+            return self._ranked_ids(self._collect(config, title_only), config, limit)
+        # Several words: the planner takes them to be independent, so "water contamination
+        # cajamarca", three words that always come together, looks a hundred times rarer than
+        # it is. The newest WALK_WINDOW pages are walked first: the share that matched tells
+        # whether walking on or collecting every match costs less.
+        walked = self._ranked_ids(self._walk(self._window(), config, title_only), config, limit)
+        if len(walked) >= limit:
+            return walked
+        if self._keep_walking(len(walked) / self.WALK_WINDOW, total, limit):
             pages = self._walk(self.queryset, config, title_only)
         else:
             pages = self._collect(config, title_only)
         return self._ranked_ids(pages, config, limit)
+
+    def _estimate_trusted(self, title_only):
+        """The planner estimates one word well."""
+        return len(self.query.query_string.split()) == 1
+
+    def _walk_pays(self, limit):
+        """Below SMALL_INDEX entries, collecting the matches is always cheap."""
+        return False
+
+    def _keep_walking(self, share, total, limit):
+        """Walking on costs about ``limit / share`` pages tested; collecting, ``share * total``
+        matches read (a page tested costs about what a match collected does)."""
+        return share > 0 and limit / share <= share * total * WINDOW_WALK_COST
+
+    def _window(self):
+        """The queryset's newest WALK_WINDOW pages (by publication; all of them if fewer)."""
+        field = self.recency_ordering()[0].lstrip("-")
+        cutoff = self.queryset.order_by(*self.recency_ordering()).values(field)[
+            self.WALK_WINDOW : self.WALK_WINDOW + 1
+        ]
+        # With fewer pages than that there is no cutoff: the lowest value lets them all in
+        # (and keeps the condition one that the column's index answers).
+        lowest = datetime.datetime.min.replace(tzinfo=datetime.UTC) if field != "pk" else 0
+        return self.queryset.filter(**{f"{field}__gte": Coalesce(Subquery(cutoff), Value(lowest))})
 
     def _ranked_ids(self, pages, config, limit):
         """The ids of the newest ``limit`` of ``pages``; their ranks are kept when ranking."""
@@ -354,27 +402,16 @@ class AutocompleteQueryCompiler(BoundedMatchMixin, postgres.PostgresAutocomplete
     def entry_vectors(self):
         return [(F("autocomplete"), 1.0)]
 
-    # The planner cannot estimate a prefix ("caja:*"). Testing a page's small autocomplete
-    # vector is cheap, so the newest WALK_WINDOW pages are walked first; only when fewer than
-    # enough of them match (a rare prefix, so few matches) are the matches collected instead.
-    WALK_WINDOW = 2000
+    def _estimate_says_walk(self, entries, limit):
+        # The planner cannot estimate a prefix ("caja:*"): the window decides.
+        return False
 
-    def _newest_match_ids(self, config, limit, title_only=False):
-        total = estimated_entry_count(connections[self.queryset.db])
-        if (
-            total < SMALL_INDEX
-            or self.queryset.model._meta.pk.get_internal_type() not in INTEGER_KEYS
-        ):
-            return super()._newest_match_ids(config, limit, title_only=title_only)
-        ordering = self.recency_ordering()
-        cutoff = self.queryset.order_by(*ordering).values(ordering[0].lstrip("-"))[
-            self.WALK_WINDOW : self.WALK_WINDOW + 1
-        ]
-        window = self.queryset.filter(**{f"{ordering[0].lstrip('-')}__gte": Subquery(cutoff)})
-        walked = self._ranked_ids(self._walk(window, config, title_only), config, limit)
-        if len(walked) >= limit:
-            return walked
-        return self._ranked_ids(self._collect(config, title_only), config, limit)
+    def _estimate_trusted(self, title_only):
+        return False
+
+    def _keep_walking(self, share, total, limit):
+        # Collecting a rare prefix's matches is cheap; the window found few.
+        return False
 
 
 class SearchResults(BoundedResultsMixin, postgres.PostgresSearchResults):
