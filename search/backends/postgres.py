@@ -134,7 +134,9 @@ INTEGER_KEYS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "
 # collect every match through the GIN index and sort them. About ``limit / share`` pages are
 # tested against ``matches`` collected; a page tested costs about what a match collected does,
 # and collecting has a fixed cost too (the pages' table is read): walk when the planner's
-# estimate says ``matches * share`` is WALK_COST times the limit or more.
+# estimate says ``matches * share`` is WALK_COST times the limit or more. After a window of
+# the newest pages has been walked, the share measured there decides, with WINDOW_WALK_COST
+# (no fixed cost to cover any more).
 WALK_COST = 4
 WINDOW_WALK_COST = 1
 # The index's size changes slowly: the planner's estimate of it is read once a few minutes.
