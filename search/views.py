@@ -6,16 +6,18 @@ changes, private and deleted pages never appear. See docs/search.md.
 """
 
 import datetime
+import hashlib
 import re
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db.models import DateField, Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-from wagtail.contrib.search_promotions.models import Query, SearchPromotion
+from wagtail.contrib.search_promotions.models import Query, QueryDailyHits, SearchPromotion
 from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 from wagtail.search.query import PlainText
@@ -23,6 +25,7 @@ from wagtail.search.utils import normalise_query_string
 
 from campaigns.models import CampaignIndexPage, CampaignPage
 from news.models import NewsArticlePage
+from psg import generations, sitedata
 from psg.pagination import paginate
 
 from .backends import bounded
@@ -69,8 +72,9 @@ def _content_type_ids(*models):
 
 
 def visible_pages():
-    """Every page a visitor may see: live and outside private sections."""
-    return Page.objects.live().public()
+    """Every page a visitor may see: live and outside private sections (their paths come
+    from the cached site data, psg/sitedata.py: no query for the list of restrictions)."""
+    return sitedata.public(Page.objects.live())
 
 
 def filtered_pages(result_type="", campaign=None, database=False):
@@ -134,7 +138,7 @@ def run_search(terms, result_type="", campaign=None, sort="", exclude_ids=()):
 
 
 def _news_queryset(campaign, exclude_ids):
-    articles = NewsArticlePage.objects.live().public()
+    articles = sitedata.public(NewsArticlePage.objects.live())
     if campaign is not None:
         articles = articles.filter(
             id__in=NewsArticlePage.objects.filter(campaigns=campaign).values("pk")
@@ -272,8 +276,30 @@ def build_results(pages, terms, request):
 
 
 def campaign_hubs():
-    return list(
-        CampaignPage.objects.live().public().defer_streamfields().order_by("status_order", "title")
+    """The live, public campaigns (the campaign filter and the hubs suggested when nothing is
+    found), kept in the cache until a campaign, the page tree or a view restriction changes."""
+    return generations.cached(
+        "psg:search:campaign-hubs",
+        [generations.GLOBAL, generations.CAMPAIGNS],
+        lambda: list(
+            sitedata.public(CampaignPage.objects.live())
+            .defer_streamfields()
+            .only("id", "title", "slug", "url_path", "path", "depth", "status_order")
+            .order_by("status_order", "title")
+        ),
+    )
+
+
+def campaign_index():
+    """The campaign index ("All campaigns"), kept in the cache with the site's structure."""
+    return generations.cached(
+        "psg:search:campaign-index",
+        [generations.GLOBAL],
+        lambda: (
+            sitedata.public(CampaignIndexPage.objects.live())
+            .only("id", "title", "slug", "url_path", "path", "depth")
+            .first()
+        ),
     )
 
 
@@ -284,9 +310,30 @@ def popular_searches():
     ]
 
 
+QUERY_ID_KEY = "psg:search:query-id:{}"
+
+
 def log_query(text):
-    """Count this query for the editors' search reports (Reports > Search terms)."""
-    Query.get(text).add_hit()
+    """Count this query for the editors' search reports (Reports > Search terms).
+
+    Wagtail's `Query.get(text).add_hit()` takes three queries. Here the id of the query's row
+    is kept in the cache and today's counter goes up in place: one UPDATE for a query already
+    searched today. The first search of a query on a day, or one whose row was removed since
+    (search terms can be cleared), goes through Wagtail's own path.
+    """
+    query_string = normalise_query_string(text)
+    key = QUERY_ID_KEY.format(hashlib.sha256(query_string.encode()).hexdigest())
+    today = timezone.now().date()
+    query_id = cache.get(key)
+    if query_id is not None:
+        counted = QueryDailyHits.objects.filter(query_id=query_id, date=today).update(
+            hits=F("hits") + 1
+        )
+        if counted:
+            return
+    query = Query.get(query_string)
+    query.add_hit(date=today)
+    cache.set(key, query.pk, 24 * 60 * 60)
 
 
 @require_GET
@@ -299,12 +346,13 @@ def search(request):
         result_type = ""
     sort = "newest" if request.GET.get("sort") == "newest" else ""
 
+    hubs = campaign_hubs()
     campaign_slug = request.GET.get("campaign", "")
     campaign = None
     unknown_campaign = False
     if campaign_slug:
         if SLUG.fullmatch(campaign_slug):
-            campaign = CampaignPage.objects.live().public().filter(slug=campaign_slug).first()
+            campaign = next((hub for hub in hubs if hub.slug == campaign_slug), None)
         unknown_campaign = campaign is None
 
     filters_applied = bool(result_type or campaign)
@@ -320,8 +368,8 @@ def search(request):
         "filters_applied": filters_applied,
         "type_choices": TYPE_CHOICES,
         "sort_choices": SORT_CHOICES,
-        "campaign_choices": campaign_hubs(),
-        "campaign_index": CampaignIndexPage.objects.live().public().first(),
+        "campaign_choices": hubs,
+        "campaign_index": campaign_index(),
         "promoted": [],
         "results_page": None,
         "results": [],

@@ -689,3 +689,25 @@ def test_clean_query_removes_controls_and_caps_length():
         "peru",
         "and",
     ]
+
+
+@pytest.mark.django_db
+def test_each_search_is_counted_once_in_the_editors_report(client, site):
+    from wagtail.contrib.search_promotions.models import QueryDailyHits
+
+    for _ in range(3):
+        get(client, q="Truth Commission")
+    get(client, q="truth   commission")  # the same query, written differently
+    get(client, q="truth commission", page=2)  # a further page is not a new search
+    hits = QueryDailyHits.objects.get(query__query_string="truth commission")
+    assert hits.hits == 4
+    assert Query.get_most_popular().first().query_string == "truth commission"
+
+
+@pytest.mark.django_db
+def test_searching_again_after_the_search_terms_were_cleared_starts_a_new_count(client, site):
+    get(client, q="fujimori")
+    Query.objects.all().delete()  # an editor clears the report (or old terms are purged)
+    response = get(client, q="fujimori")
+    assert response.status_code == 200
+    assert Query.objects.get(query_string="fujimori").daily_hits.get().hits == 1
