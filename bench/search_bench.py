@@ -248,7 +248,15 @@ def worker(db, count, repeat, measure_only=False):
     if measure_only:
         from django.core.management import call_command
 
+        from news.models import NewsArticlePage
+
         call_command("migrate", verbosity=0)
+        found = NewsArticlePage.objects.count()
+        if found < count:
+            raise SystemExit(
+                f"--measure-only: the {db} bench site has {found} articles, not {count}; "
+                "build it first (the same command without --measure-only)."
+            )
         analyse()
         load_seconds = index_seconds = 0.0
     else:
@@ -327,8 +335,9 @@ def main():
             cwd=ROOT,
             stdout=subprocess.PIPE,
             text=True,
-            check=True,
         )
+        if completed.returncode:
+            sys.exit(completed.returncode)  # the worker has said why on stderr
         results.append(json.loads(completed.stdout.strip().splitlines()[-1]))
     print_table(results)
     if args.json:
