@@ -140,12 +140,10 @@ class CampaignPage(CampaignCardPreviewMixin, RoutedPageMixin, Page):
 
         A hub previewed before its first save has no articles yet.
         """
-        if self.pk is None:
-            from news.models import NewsArticlePage
-
-            return NewsArticlePage.objects.none()
         from news.models import NewsArticlePage
 
+        if self.pk is None:
+            return NewsArticlePage.objects.none()
         # Newest first through the articles' date index, each article's campaigns tested by
         # one index probe: the first twenty are found without reading every article of a
         # large campaign (a join from the campaign's side would read and sort all of them).

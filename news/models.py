@@ -337,12 +337,16 @@ def find_by_slug(choices, slug):
 
 
 def campaign_choices(request=None):
-    """The live, public campaigns for the news filter, by title; cached until a campaign or a
-    view restriction changes."""
+    """The live, public campaigns, by title (the news filter; search sorts them its own way);
+    cached until a campaign or a view restriction changes."""
 
     def build():
         campaigns = sitedata.public(CampaignPage.objects.live(), request)
-        return list(campaigns.order_by("title", "pk").only("title", "slug"))
+        return list(
+            campaigns.order_by("title", "pk").only(
+                "title", "slug", "url_path", "path", "depth", "status_order"
+            )
+        )
 
     return generations.cached(
         "psg:news:campaign-choices", [generations.GLOBAL, generations.CAMPAIGNS], build

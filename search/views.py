@@ -24,7 +24,7 @@ from wagtail.search.query import PlainText
 from wagtail.search.utils import normalise_query_string
 
 from campaigns.models import CampaignIndexPage, CampaignPage
-from news.models import NewsArticlePage
+from news.models import NewsArticlePage, campaign_choices
 from psg import generations, sitedata
 from psg.pagination import paginate
 
@@ -277,17 +277,8 @@ def build_results(pages, terms, request):
 
 def campaign_hubs():
     """The live, public campaigns (the campaign filter and the hubs suggested when nothing is
-    found), kept in the cache until a campaign, the page tree or a view restriction changes."""
-    return generations.cached(
-        "psg:search:campaign-hubs",
-        [generations.GLOBAL, generations.CAMPAIGNS],
-        lambda: list(
-            sitedata.public(CampaignPage.objects.live())
-            .defer_streamfields()
-            .only("id", "title", "slug", "url_path", "path", "depth", "status_order")
-            .order_by("status_order", "title")
-        ),
-    )
+    found), active ones first, then by title: the news filter's cached list, sorted."""
+    return sorted(campaign_choices(), key=lambda hub: (hub.status_order, hub.title))
 
 
 def campaign_index():
