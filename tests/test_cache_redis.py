@@ -40,9 +40,29 @@ def raw_key(key, version=1):
 
 def test_the_cache_is_configured_from_redis_url(raw_redis):
     default = settings.CACHES["default"]
-    assert default["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert default["BACKEND"] == "psg.cache.RedisCache"
     assert default["LOCATION"] == REDIS_URL
     assert raw_redis.ping()
+
+
+def test_one_redis_client_serves_every_operation_and_thread(raw_redis):
+    """Django's own Redis cache builds a client per operation; this one keeps it, and the
+    shared client still answers from other threads."""
+    import threading
+
+    from django.core.cache import cache
+
+    client = cache._cache.get_client()
+    cache.set("psg-test-shared-client", "first", 60)
+    assert cache._cache.get_client() is client
+    assert cache._cache.get_client(write=True) is client
+
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(cache.get("psg-test-shared-client")))
+    thread.start()
+    thread.join()
+    assert seen == ["first"]
+    assert raw_redis.get(raw_key("psg-test-shared-client")) is not None
 
 
 def test_a_value_set_through_django_is_stored_in_redis(raw_redis):
