@@ -8,7 +8,9 @@ One cache entry holds:
   is the ones ticked "Show in menus", and ``{% section_url 'news' %}`` finds a section by slug;
 - the paths of the pages that carry a view restriction (login, password, groups): listings
   leave out everything below them (``public()``), and routing skips the restriction queries
-  for pages outside them.
+  for pages outside them;
+- Wagtail's site root paths (``Site.get_site_root_paths()``), which every page URL is made
+  from: kept on the request, so ``{% pageurl %}`` needs no cache lookup of its own.
 
 The entry is stored under the page cache's ``global`` generation, which every change that can
 alter it replaces (pagecache/signals.py, pagecache/dependencies.py): saving the site settings or
@@ -23,7 +25,8 @@ from wagtail.models import Page, PageViewRestriction, Site
 
 from . import generations
 
-KEY = "psg:sitedata"
+# The entry's shape is part of its key: a new release never reads an older release's entry.
+KEY = "psg:sitedata:2"
 SECTION_FIELDS = ("id", "title", "draft_title", "slug", "url_path", "path", "depth")
 
 
@@ -66,6 +69,7 @@ def build():
                     sections[site_id].append(page)
     return {
         "sites": sites,
+        "root_paths": Site.get_site_root_paths(),
         "settings": site_settings,
         "private_paths": private_paths,
         "sections": sections,
@@ -114,9 +118,12 @@ def site_for_request(request):
 
 
 def prime_site(request):
-    """Let Wagtail's Site.find_for_request answer from the cache for this request."""
+    """Let Wagtail's Site.find_for_request, and the page URLs made with this request, answer
+    from the cached site data."""
     if not hasattr(request, "_wagtail_site"):
         request._wagtail_site = site_for_request(request)
+    if not hasattr(request, "_wagtail_cached_site_root_paths"):
+        request._wagtail_cached_site_root_paths = get(request)["root_paths"]
 
 
 def current_site_id(request):
