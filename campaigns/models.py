@@ -14,6 +14,7 @@ from wagtail.search import index
 
 from psg import generations, sitedata
 from psg.blocks import CampaignBodyStreamBlock
+from psg.images import images_in, prefetch_renditions
 from psg.pagination import paginate
 from psg.previews import CampaignCardPreviewMixin
 from psg.routing import RoutedPageMixin
@@ -55,9 +56,8 @@ class CampaignIndexPage(RoutedPageMixin, Page):
         context["campaigns"] = campaigns
         context["campaigns_page"] = paginate(request, campaigns, per_page=12)
         # The cards' picture renditions in one query rather than one per card.
-        context["campaigns_page"].object_list = list(
-            context["campaigns_page"].object_list.prefetch_related("image__renditions")
-        )
+        context["campaigns_page"].object_list = list(context["campaigns_page"].object_list)
+        prefetch_renditions(campaign.image for campaign in context["campaigns_page"].object_list)
         return context
 
 
@@ -185,7 +185,15 @@ class CampaignPage(CampaignCardPreviewMixin, RoutedPageMixin, Page):
         news = list(self.news[:TIMELINE_NEWS_COUNT])
         context["timeline"] = self.timeline(request, news)
         context["latest_news"] = news[:HUB_NEWS_COUNT]
-        models.prefetch_related_objects(context["latest_news"], "image__renditions")
+        # Renditions of the hub's picture, the pictures in its body and those of the news
+        # cards, in one query.
+        prefetch_renditions(
+            [
+                self.image,
+                *images_in(self.body),
+                *(article.image for article in context["latest_news"]),
+            ]
+        )
         context["news_count"] = self.news_count()
         return context
 

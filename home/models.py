@@ -12,6 +12,7 @@ from campaigns.models import CampaignPage
 from news.models import NewsArticlePage
 from psg import routing, sitedata
 from psg.blocks import BodyStreamBlock, MissionStreamBlock
+from psg.images import images_in, prefetch_renditions
 from psg.routing import RoutedPageMixin
 
 HOME_NEWS_COUNT = 4
@@ -115,13 +116,15 @@ class HomePage(RoutedPageMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["latest_news"] = self.latest_news(request)
         context["featured_campaigns"] = self.featured(request)
-        # The cards' picture renditions, one query for both lists rather than one per card.
-        images = [
-            item.image
-            for item in [*context["latest_news"], *context["featured_campaigns"]]
-            if item.image is not None
-        ]
-        models.prefetch_related_objects(images, "renditions")
+        # Renditions of the hero picture, the mission section's pictures and those of both
+        # card lists, in one query.
+        prefetch_renditions(
+            [
+                self.hero_image,
+                *images_in(self.mission),
+                *(item.image for item in [*context["latest_news"], *context["featured_campaigns"]]),
+            ]
+        )
         return context
 
 
@@ -165,3 +168,8 @@ class StandardPage(RoutedPageMixin, Page):
 
     class Meta:
         verbose_name = "Content page"
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        prefetch_renditions(images_in(self.body))  # the body's pictures, in one query
+        return context

@@ -15,6 +15,7 @@ from wagtail.snippets.models import register_snippet
 from campaigns.models import CampaignPage
 from psg import generations, sitedata
 from psg.blocks import BodyStreamBlock
+from psg.images import images_in, prefetch_renditions
 from psg.pagination import paginate
 from psg.previews import ArticleCardPreviewMixin
 from psg.routing import RoutedPageMixin
@@ -128,18 +129,17 @@ class NewsIndexPage(RoutedPageMixin, Page):
             per_page=NEWS_PER_PAGE,
             count=self.cached_count(request, articles, active),
         )
-        # Campaigns, topics and picture renditions of the listed articles, fetched once for
-        # the whole page.
-        page.object_list = list(
-            page.object_list.prefetch_related("campaigns", "topics", "image__renditions")
-            if hasattr(page.object_list, "prefetch_related")
-            else page.object_list
-        )
+        # Picture renditions of the listed articles in one query, their campaign and topic
+        # tags in one more.
+        page.object_list = list(page.object_list)
+        prefetch_renditions(article.image for article in page.object_list)
+        campaigns = campaign_choices(request)
+        attach_tags(page.object_list, campaigns)
         context.update(
             articles_page=page,
             active_filters=active,
             filters_applied=bool(active),
-            filter_campaigns=campaign_choices(request),
+            filter_campaigns=campaigns,
             filter_topics=topic_choices(),
             filter_years=self.cached_years(request, base),
         )
@@ -276,12 +276,32 @@ class NewsArticlePage(ArticleCardPreviewMixin, RoutedPageMixin, Page):
         # template's tag lists both read them. A preview already holds the editor's choices
         # in memory (and a page not yet saved has nothing in the database to fetch).
         if self.pk and not getattr(request, "is_preview", False):
-            models.prefetch_related_objects([self], "campaigns", "topics")
+            attach_tags([self], campaign_choices(request))
         context["previous_article"], context["next_article"] = self.neighbours(request)
         context["related_articles"] = self.related_articles(request)
-        # The related cards' picture renditions in one query rather than one per card.
-        models.prefetch_related_objects(context["related_articles"], "image__renditions")
+        # Renditions of the article's picture, the pictures in its body and those of the
+        # related cards, in one query.
+        prefetch_renditions(
+            [
+                self.image,
+                *images_in(self.body),
+                *(article.image for article in context["related_articles"]),
+            ]
+        )
         return context
+
+    @property
+    def filed_campaigns(self):
+        """The campaigns this article is filed under, as its tags show them: the live, public
+        ones from attach_tags(), or the article's own choices (a preview holds the editor's
+        unsaved choices)."""
+        filed = self.__dict__.get("_filed_tags")
+        return filed[0] if filed is not None else list(self.campaigns.all())
+
+    @property
+    def filed_topics(self):
+        filed = self.__dict__.get("_filed_tags")
+        return filed[1] if filed is not None else list(self.topics.all())
 
     def _siblings(self, request=None):
         return (
@@ -310,8 +330,8 @@ class NewsArticlePage(ArticleCardPreviewMixin, RoutedPageMixin, Page):
 
     def related_articles(self, request=None):
         """Recent articles that share a campaign or a topic with this one (one query)."""
-        campaign_ids = [c.pk for c in self.campaigns.all()]
-        topic_ids = [t.pk for t in self.topics.all()]
+        campaign_ids = [c.pk for c in self.filed_campaigns]
+        topic_ids = [t.pk for t in self.filed_topics]
         if not campaign_ids and not topic_ids:
             return []
         shares_campaign = NewsArticlePage.campaigns.through.objects.filter(
@@ -330,6 +350,40 @@ class NewsArticlePage(ArticleCardPreviewMixin, RoutedPageMixin, Page):
             .select_related("image")
             .order_by("-date", "-pk")[:RELATED_COUNT]
         )
+
+
+def attach_tags(articles, campaigns):
+    """Give each article its campaign and topic tags (`filed_campaigns`, `filed_topics`) with
+    one query for all of them: the links from both many-to-many tables, matched against the
+    cached choices. `campaigns` is campaign_choices(request): a tag links only to a live,
+    public campaign. No page objects are loaded for the tags."""
+    ids = [article.pk for article in articles if article.pk is not None]
+    if not ids:
+        return
+    through_campaigns = NewsArticlePage.campaigns.through.objects.filter(
+        newsarticlepage_id__in=ids
+    ).annotate(kind=models.Value(0))
+    through_topics = NewsArticlePage.topics.through.objects.filter(
+        newsarticlepage_id__in=ids
+    ).annotate(kind=models.Value(1))
+    links = through_campaigns.values_list("newsarticlepage_id", "campaignpage_id", "kind").union(
+        through_topics.values_list("newsarticlepage_id", "topic_id", "kind"), all=True
+    )
+    choices = (
+        {campaign.pk: (index, campaign) for index, campaign in enumerate(campaigns)},
+        {topic.pk: (index, topic) for index, topic in enumerate(topic_choices())},
+    )
+    filed = {pk: ([], []) for pk in ids}
+    for article_id, target_id, kind in links:
+        found = choices[kind].get(target_id)
+        if found is not None:
+            filed[article_id][kind].append(found)
+    for article in articles:
+        if article.pk in filed:
+            article._filed_tags = tuple(
+                [item for _, item in sorted(found, key=lambda pair: pair[0])]
+                for found in filed[article.pk]
+            )
 
 
 def find_by_slug(choices, slug):

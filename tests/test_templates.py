@@ -359,6 +359,35 @@ def test_news_index_cards_link_campaigns_and_topics(client, news):
     assert 'href="?topic=justice">Justice</a>' in html
 
 
+def test_tags_link_only_to_published_public_campaigns_in_title_order(client, site_tree, news):
+    """An article filed under a campaign that is unpublished or private shows no tag for it
+    (the link would lead to a 404 or a sign-in page); the other tags keep title order."""
+    hidden = site_tree["campaigns"].add_child(
+        instance=CampaignPage(
+            title="Abandoned campaign", slug="abandoned", summary="Dropped.", live=False
+        )
+    )
+    private = site_tree["campaigns"].add_child(
+        instance=CampaignPage(
+            title="Members-only campaign", slug="members-only", summary="For members."
+        )
+    )
+    PageViewRestriction.objects.create(page=private, restriction_type="login")
+    article = news["extradition"]
+    article.campaigns.set([site_tree["truth"], hidden, private, site_tree["fujimori"]])
+    article.save_revision().publish()
+
+    for url in (article.url, "/news/?year=2005"):
+        html = html_of(client, url)
+        tags = re.findall(r'class="tag tag--campaign" href="([^"]+)">([^<]+)</a>', html)
+        assert ("/campaigns/fujimori-extradition/", "Fujimori extradition") in tags, url
+        assert "Abandoned campaign" not in html and "Members-only campaign" not in html
+    html = html_of(client, article.url)
+    filed = html[html.index('aria-label="Campaigns and topics"') :]
+    titles = re.findall(r'class="tag tag--campaign" href="[^"]+">([^<]+)</a>', filed)
+    assert titles == sorted([site_tree["truth"].title, "Fujimori extradition"])
+
+
 def test_news_index_with_no_articles_says_so(client, site_tree):
     assert "There is no news yet." in html_of(client, "/news/")
 
@@ -505,6 +534,63 @@ def test_images_use_renditions_in_modern_formats_with_size_and_alt_text(client, 
     listing = html_of(client, "/news/")
     card_img = re.search(r'<div class="card__media">.*?(<img [^>]+>)', listing, re.S).group(1)
     assert 'alt=""' in card_img and 'loading="lazy"' in card_img
+
+
+def test_every_picture_on_an_article_gets_its_renditions_in_one_query(
+    client, site_tree, topics, settings
+):
+    """The hero picture, a picture in the body and a related card's picture: one query for
+    all their renditions, none per picture, and no rendition read from or written back to
+    the cache."""
+    from unittest import mock
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from wagtail.images.models import Rendition
+
+    settings.PSG_PAGECACHE_ENABLED = False  # count the queries of a full render
+
+    hero, inline, card = make_image("Hero"), make_image("Inline"), make_image("Card")
+    add_article(
+        site_tree["news"],
+        "Earlier march",
+        datetime.date(2006, 4, 1),
+        image=card,
+        topics=[topics["justice"]],
+    )
+    article = add_article(
+        site_tree["news"],
+        "March in Lima",
+        datetime.date(2006, 5, 1),
+        image=hero,
+        topics=[topics["justice"]],
+        body=[
+            (
+                "image",
+                {
+                    "image": {"image": inline, "alt_text": "A banner", "decorative": False},
+                    "caption": "",
+                },
+            )
+        ],
+    )
+    html_of(client, article.url)  # the renditions are made on the first visit
+    backend = Rendition.cache_backend
+    with (
+        CaptureQueriesContext(connection) as queries,
+        mock.patch.object(backend, "get_many", wraps=backend.get_many) as cache_reads,
+        mock.patch.object(backend, "set_many", wraps=backend.set_many) as cache_writes,
+    ):
+        html = html_of(client, article.url)
+    assert len(re.findall(r"<picture>", html)) == 3
+    rendition_queries = [q["sql"] for q in queries if "wagtailimages_rendition" in q["sql"]]
+    assert len(rendition_queries) == 1, rendition_queries
+
+    def rendition_keys(calls):
+        return [key for call in calls for key in call.args[0] if "wagtail-rendition-" in key]
+
+    assert rendition_keys(cache_reads.call_args_list) == []
+    assert rendition_keys(cache_writes.call_args_list) == []
 
 
 def test_image_block_uses_its_alt_text_or_none_when_decorative(client, site_tree):
