@@ -14,7 +14,7 @@ from wagtail.search import index
 
 from psg import generations, sitedata
 from psg.blocks import CampaignBodyStreamBlock
-from psg.images import images_in, prefetch_renditions
+from psg.images import images_in, only_for_cards, prefetch_renditions
 from psg.pagination import paginate
 from psg.previews import CampaignCardPreviewMixin
 from psg.routing import RoutedPageMixin
@@ -43,12 +43,10 @@ class CampaignIndexPage(RoutedPageMixin, Page):
         verbose_name = "Campaign index"
 
     def campaigns(self, request=None):
-        return (
-            sitedata.public(CampaignPage.objects.live(), request)
-            .child_of(self)
-            .select_related("image")
-            .order_by("status_order", "-first_published_at", "pk")
-        )
+        return only_for_cards(
+            sitedata.public(CampaignPage.objects.live(), request).child_of(self),
+            CampaignPage.CARD_FIELDS,
+        ).order_by("status_order", "-first_published_at", "pk")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -129,6 +127,8 @@ class CampaignPage(CampaignCardPreviewMixin, RoutedPageMixin, Page):
 
     # The hub's picture is shown at the top and on its share card: fetched with the page.
     route_select_related = ("image",)
+    # What a campaign's card shows (includes/campaign_card.html): listings load only these.
+    CARD_FIELDS = ("title", "url_path", "path", "depth", "summary", "status")
 
     def save(self, *args, **kwargs):
         self.status_order = self.STATUS_ORDER.get(self.status, 9)
@@ -140,7 +140,7 @@ class CampaignPage(CampaignCardPreviewMixin, RoutedPageMixin, Page):
 
         A hub previewed before its first save has no articles yet.
         """
-        from news.models import NewsArticlePage
+        from news.models import CARD_FIELDS, NewsArticlePage
 
         if self.pk is None:
             return NewsArticlePage.objects.none()
@@ -150,12 +150,10 @@ class CampaignPage(CampaignCardPreviewMixin, RoutedPageMixin, Page):
         in_campaign = NewsArticlePage.campaigns.through.objects.filter(
             newsarticlepage_id=models.OuterRef("pk"), campaignpage_id=self.pk
         )
-        return (
-            sitedata.public(NewsArticlePage.objects.live().filter(models.Exists(in_campaign)))
-            .defer_streamfields()
-            .select_related("image")
-            .order_by("-date", "-pk")
-        )
+        return only_for_cards(
+            sitedata.public(NewsArticlePage.objects.live().filter(models.Exists(in_campaign))),
+            CARD_FIELDS,
+        ).order_by("-date", "-pk")
 
     def timeline(self, request=None, news=None):
         """Milestones and the latest news merged into one list, newest first.

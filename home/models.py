@@ -9,10 +9,10 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from campaigns.models import CampaignPage
-from news.models import NewsArticlePage
+from news.models import CARD_FIELDS, NewsArticlePage
 from psg import routing, sitedata
 from psg.blocks import BodyStreamBlock, MissionStreamBlock
-from psg.images import images_in, prefetch_renditions
+from psg.images import images_in, only_for_cards, prefetch_renditions
 from psg.routing import RoutedPageMixin
 
 HOME_NEWS_COUNT = 4
@@ -80,17 +80,17 @@ class HomePage(RoutedPageMixin, Page):
     class Meta:
         verbose_name = "Home page"
 
+    # The hero picture is shown at the top and on the share card: fetched with the page.
+    route_select_related = ("hero_image",)
+
     def route(self, request, path_components):
         # The whole path in one query (psg/routing.py) rather than two queries per level.
         return routing.route(self, request, path_components)
 
     def latest_news(self, request=None):
+        articles = sitedata.public(NewsArticlePage.objects.live(), request).descendant_of(self)
         return list(
-            sitedata.public(NewsArticlePage.objects.live(), request)
-            .descendant_of(self)
-            .defer_streamfields()
-            .select_related("image")
-            .order_by("-date", "-pk")[:HOME_NEWS_COUNT]
+            only_for_cards(articles, CARD_FIELDS).order_by("-date", "-pk")[:HOME_NEWS_COUNT]
         )
 
     def featured(self, request=None):
@@ -99,7 +99,9 @@ class HomePage(RoutedPageMixin, Page):
         One query: the editor's order comes from the featured rows in the same statement. A
         preview (or a home page not saved yet) takes the editor's choices from the form instead.
         """
-        campaigns = sitedata.public(CampaignPage.objects.live(), request).select_related("image")
+        campaigns = only_for_cards(
+            sitedata.public(CampaignPage.objects.live(), request), CampaignPage.CARD_FIELDS
+        )
         if self.pk is None or getattr(request, "is_preview", False):
             ids = [item.campaign_id for item in self.featured_campaigns.all()]
             by_id = {campaign.pk: campaign for campaign in campaigns.filter(pk__in=ids)}

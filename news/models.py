@@ -15,13 +15,15 @@ from wagtail.snippets.models import register_snippet
 from campaigns.models import CampaignPage
 from psg import generations, sitedata
 from psg.blocks import BodyStreamBlock
-from psg.images import images_in, prefetch_renditions
+from psg.images import images_in, only_for_cards, prefetch_renditions
 from psg.pagination import paginate
 from psg.previews import ArticleCardPreviewMixin
 from psg.routing import RoutedPageMixin
 
 NEWS_PER_PAGE = 10
 RELATED_COUNT = 3
+# What an article's card shows (includes/article_card.html): listings load only these fields.
+CARD_FIELDS = ("title", "url_path", "path", "depth", "date", "summary")
 
 
 @register_snippet
@@ -85,13 +87,10 @@ class NewsIndexPage(RoutedPageMixin, Page):
 
     def articles(self, request=None):
         """Every live, public article under this index, newest first (one query)."""
-        return (
-            sitedata.public(NewsArticlePage.objects.live(), request)
-            .descendant_of(self)
-            .defer_streamfields()
-            .select_related("image")
-            .order_by("-date", "-pk")
-        )
+        return only_for_cards(
+            sitedata.public(NewsArticlePage.objects.live(), request).descendant_of(self),
+            CARD_FIELDS,
+        ).order_by("-date", "-pk")
 
     def filter_articles(self, request, articles=None):
         """Apply the shareable filters `?campaign=`, `?topic=` and `?year=`.
@@ -345,11 +344,7 @@ class NewsArticlePage(ArticleCardPreviewMixin, RoutedPageMixin, Page):
         )
         if self.pk is not None:
             related = related.exclude(pk=self.pk)
-        return list(
-            related.defer_streamfields()
-            .select_related("image")
-            .order_by("-date", "-pk")[:RELATED_COUNT]
-        )
+        return list(only_for_cards(related, CARD_FIELDS).order_by("-date", "-pk")[:RELATED_COUNT])
 
 
 def attach_tags(articles, campaigns):

@@ -12,6 +12,34 @@ from wagtail.blocks import StreamValue, StructValue
 from wagtail.blocks.list_block import ListValue
 from wagtail.images.models import AbstractImage
 
+# The image fields that picture tags read: the file, its size, focal point and hash (which make
+# a rendition's key) and the title and description (the default alternative text).
+IMAGE_FIELDS = (
+    "file",
+    "width",
+    "height",
+    "focal_point_x",
+    "focal_point_y",
+    "focal_point_width",
+    "focal_point_height",
+    "file_hash",
+    "title",
+    "description",
+)
+
+
+def only_for_cards(queryset, fields, image="image"):
+    """`queryset` loading only `fields` of each page and IMAGE_FIELDS of its picture (joined).
+
+    Listings show a few fields of many pages; loading every field of every row (a page has
+    six date-times, an image two more, each parsed in Python on SQLite) costs more than the
+    query. Anything else a template reads costs one more query per object, which the
+    query-budget tests would show.
+    """
+    return queryset.select_related(image).only(
+        *fields, image, *(f"{image}__{field}" for field in IMAGE_FIELDS)
+    )
+
 
 def images_in(value):
     """The images chosen anywhere in a StreamField value (any block, at any depth)."""

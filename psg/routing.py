@@ -61,6 +61,21 @@ def load_specific(page):
     return specific
 
 
+def load_complete(page):
+    """`page` with all its fields: the site's root page comes from the cached site data with
+    only the fields every page has (psg/sitedata.py)."""
+    if not page.get_deferred_fields():
+        return page
+    queryset = type(page)._default_manager.filter(pk=page.pk)
+    related = getattr(type(page), "route_select_related", ())
+    if related:
+        queryset = queryset.select_related(*related)
+    complete = queryset.first()
+    if complete is None:
+        raise Http404
+    return complete
+
+
 def remember(page, ancestors, root, request):
     """Keep on `page` what routing learnt: its ancestors and whether it can be restricted."""
     page._psg_ancestors = list(ancestors)
@@ -76,7 +91,7 @@ def route(root, request, path_components):
     if not path_components:
         if not root.live:
             raise Http404
-        return RouteResult(remember(root, [], root, request))
+        return RouteResult(remember(load_complete(root), [], root, request))
 
     prefixes = []
     url_path = root.url_path

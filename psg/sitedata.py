@@ -2,7 +2,8 @@
 
 One cache entry holds:
 
-- the sites (with their root pages), so that finding the site of a request needs no query;
+- the sites (with their root pages, as their own page type but with only the fields every
+  page has), so that finding the site of a request and routing below its root need no query;
 - the site settings (footer, social links, share image, privacy page);
 - each site's top-level sections (the live, public children of its home page): the main menu
   is the ones ticked "Show in menus", and ``{% section_url 'news' %}`` finds a section by slug;
@@ -26,7 +27,7 @@ from wagtail.models import Page, PageViewRestriction, Site
 from . import generations
 
 # The entry's shape is part of its key: a new release never reads an older release's entry.
-KEY = "psg:sitedata:2"
+KEY = "psg:sitedata:3"
 SECTION_FIELDS = ("id", "title", "draft_title", "slug", "url_path", "path", "depth")
 
 
@@ -44,6 +45,11 @@ def build():
     from .models import SiteSettings
 
     sites = list(Site.objects.select_related("root_page"))
+    for site in sites:
+        # The root page as its own type (Wagtail routes through it) without its own fields:
+        # routing below it needs only its place in the tree, and the root page itself is
+        # loaded afresh when it answers (psg/routing.py).
+        site.root_page = site.root_page.get_specific(deferred=True)
     private_paths = tuple(
         sorted(set(PageViewRestriction.objects.values_list("page__path", flat=True)))
     )
