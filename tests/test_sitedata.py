@@ -87,6 +87,32 @@ def test_the_layout_of_a_page_needs_no_query(client, site, django_assert_max_num
     assert 'href="/about/">About us</a>' in html  # breadcrumbs from the routed ancestors
 
 
+def test_pages_below_the_root_need_no_query_for_the_root_page(client, site):
+    """Routing starts from the cached root page (its own type, tree fields only)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get("/about/history/")  # warm
+    home_pk = site["home"].pk
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/about/history/").status_code == 200
+    home_rows = [q["sql"] for q in queries if f'"page_ptr_id" = {home_pk}' in q["sql"]]
+    assert home_rows == []
+
+
+def test_the_home_page_shows_its_latest_published_fields(client, site):
+    """Fields of the root page that no other page shows (SEO title, hero heading) change only
+    the home page's own entry; the home page loads them afresh, never from the site data."""
+    client.get("/")  # the site data is cached now
+    home = site["home"]
+    home.seo_title = "Peru Support Group: solidarity since 1992"
+    home.hero_heading = "Justice for the victims"
+    publish(home)
+    html = client.get("/").content.decode()
+    assert "<title>Peru Support Group: solidarity since 1992" in html
+    assert "Justice for the victims</h1>" in html
+
+
 def test_a_cold_cache_builds_the_data_once(site, django_assert_max_num_queries):
     # Sites, view restrictions, settings (created the first time), top-level sections.
     with django_assert_max_num_queries(5):
