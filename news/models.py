@@ -328,23 +328,38 @@ class NewsArticlePage(ArticleCardPreviewMixin, RoutedPageMixin, Page):
         return older, newer
 
     def related_articles(self, request=None):
-        """Recent articles that share a campaign or a topic with this one (one query)."""
+        """The newest articles that share a campaign or a topic with this one (one query).
+
+        The newest few sharing a campaign and the newest few sharing a topic are found apart,
+        each by walking the date index and probing each article's links, and the newest of
+        them are kept. Both databases read a handful of rows that way. Asked as one "shares a
+        campaign OR shares a topic" test, PostgreSQL first hashes every article linked to
+        any of them (36 ms at 100,000 articles, where one campaign has 42,000).
+        """
         campaign_ids = [c.pk for c in self.filed_campaigns]
         topic_ids = [t.pk for t in self.filed_topics]
         if not campaign_ids and not topic_ids:
             return []
-        shares_campaign = NewsArticlePage.campaigns.through.objects.filter(
-            newsarticlepage_id=models.OuterRef("pk"), campaignpage_id__in=campaign_ids
-        )
-        shares_topic = NewsArticlePage.topics.through.objects.filter(
-            newsarticlepage_id=models.OuterRef("pk"), topic_id__in=topic_ids
-        )
-        related = sitedata.public(NewsArticlePage.objects.live(), request).filter(
-            models.Exists(shares_campaign) | models.Exists(shares_topic)
-        )
+        candidates = sitedata.public(NewsArticlePage.objects.live(), request)
         if self.pk is not None:
-            related = related.exclude(pk=self.pk)
-        return list(only_for_cards(related, CARD_FIELDS).order_by("-date", "-pk")[:RELATED_COUNT])
+            candidates = candidates.exclude(pk=self.pk)
+
+        def newest_linked(through, field, ids):
+            link = through.objects.filter(
+                newsarticlepage_id=models.OuterRef("pk"), **{f"{field}__in": ids}
+            )
+            newest = candidates.filter(models.Exists(link)).order_by("-date", "-pk")
+            return models.Q(pk__in=newest.values("pk")[:RELATED_COUNT])
+
+        shares = models.Q()
+        if campaign_ids:
+            shares |= newest_linked(
+                NewsArticlePage.campaigns.through, "campaignpage_id", campaign_ids
+            )
+        if topic_ids:
+            shares |= newest_linked(NewsArticlePage.topics.through, "topic_id", topic_ids)
+        related = only_for_cards(candidates.filter(shares), CARD_FIELDS)
+        return list(related.order_by("-date", "-pk")[:RELATED_COUNT])
 
 
 def attach_tags(articles, campaigns):

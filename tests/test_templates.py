@@ -421,6 +421,33 @@ def test_article_lists_related_articles(client, news):
     ]
 
 
+def test_related_articles_are_the_newest_sharing_a_campaign_or_a_topic(client, site_tree, topics):
+    index, fujimori, justice = site_tree["news"], site_tree["fujimori"], topics["justice"]
+    day = datetime.date(2006, 3, 1)
+    article = add_article(index, "The ruling", day, campaigns=[fujimori], topics=[justice])
+
+    def later(n):
+        return day + datetime.timedelta(days=n)
+
+    add_article(index, "Shares the campaign, oldest", later(1), campaigns=[fujimori])
+    add_article(index, "Shares the topic", later(2), topics=[justice])
+    add_article(index, "Shares both", later(3), campaigns=[fujimori], topics=[justice])
+    add_article(index, "Shares the campaign, newest", later(4), campaigns=[fujimori])
+    add_article(index, "Shares nothing, newest of all", later(9))
+    draft = add_article(index, "Unpublished, shares both", later(8), campaigns=[fujimori])
+    draft.unpublish()
+    private = add_article(index, "Private, shares the topic", later(7), topics=[justice])
+    PageViewRestriction.objects.create(page=private, restriction_type="login")
+
+    html = html_of(client, article.url)
+    related = html[html.index("Related news") :]
+    assert listed_titles(related) == [
+        "Shares the campaign, newest",
+        "Shares both",
+        "Shares the topic",
+    ]
+
+
 def test_article_without_campaigns_or_related_news_leaves_those_parts_out(client, news):
     html = html_of(client, news["bulletins"][5].url)
     assert "Related news" not in html
