@@ -103,19 +103,25 @@ class NewsIndexPage(RoutedPageMixin, Page):
         campaign_slug = request.GET.get("campaign", "").strip()
         topic_slug = request.GET.get("topic", "").strip()
         year = request.GET.get("year", "").strip()
+        # Each filter is one test of the article's own links ("is there a link to this
+        # campaign?"), not a join: the newest matches are then found by walking the date
+        # index, where a join would read, de-duplicate and sort every match (tens of
+        # thousands for a campaign of a large site).
         if campaign_slug:
-            active["campaign"] = find_by_slug(campaign_choices(request), campaign_slug)
-            articles = articles.filter(campaigns__slug=campaign_slug)
+            campaign = active["campaign"] = find_by_slug(campaign_choices(request), campaign_slug)
+            articles = filed_under(
+                articles, NewsArticlePage.campaigns.through, "campaignpage_id", campaign
+            )
         if topic_slug:
-            active["topic"] = find_by_slug(topic_choices(), topic_slug)
-            articles = articles.filter(topics__slug=topic_slug)
+            topic = active["topic"] = find_by_slug(topic_choices(), topic_slug)
+            articles = filed_under(articles, NewsArticlePage.topics.through, "topic_id", topic)
         if year:
             active["year"] = year
             if year.isdigit() and len(year) == 4:
                 articles = articles.filter(date__year=int(year))
             else:
                 articles = articles.none()
-        return articles.distinct() if (campaign_slug or topic_slug) else articles, active
+        return articles, active
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -360,6 +366,15 @@ class NewsArticlePage(ArticleCardPreviewMixin, RoutedPageMixin, Page):
             shares |= newest_linked(NewsArticlePage.topics.through, "topic_id", topic_ids)
         related = only_for_cards(candidates.filter(shares), CARD_FIELDS)
         return list(related.order_by("-date", "-pk")[:RELATED_COUNT])
+
+
+def filed_under(articles, through, field, target):
+    """`articles` that have a link to `target` in the many-to-many table `through`; none when
+    the target is unknown (or not public)."""
+    if target is None:
+        return articles.none()
+    link = through.objects.filter(newsarticlepage_id=models.OuterRef("pk"), **{field: target.pk})
+    return articles.filter(models.Exists(link))
 
 
 def attach_tags(articles, campaigns):

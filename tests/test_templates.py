@@ -305,6 +305,27 @@ def test_filters_by_year_and_by_topic(client, news):
     ]
 
 
+def test_filters_list_each_article_once_and_only_public_campaigns(client, site_tree, topics):
+    index, fujimori, truth = site_tree["news"], site_tree["fujimori"], site_tree["truth"]
+    both = add_article(
+        index,
+        "Filed under both campaigns",
+        datetime.date(2006, 2, 1),
+        campaigns=[fujimori, truth],
+        topics=[topics["justice"], topics["mining"]],
+    )
+    add_article(index, "Truth only", datetime.date(2006, 2, 2), campaigns=[truth])
+    for query in ("campaign=fujimori-extradition", "campaign=truth-commission&topic=justice"):
+        assert listed_titles(html_of(client, f"/news/?{query}")) == [both.title], query
+    assert listed_titles(html_of(client, "/news/?campaign=truth-commission")) == [
+        "Truth only",
+        both.title,
+    ]
+    truth.unpublish()
+    html = html_of(client, "/news/?campaign=truth-commission")
+    assert listed_titles(html) == []
+
+
 def test_pagination_links_keep_the_filters(client, site_tree, topics):
     for n in range(NEWS_PER_PAGE + 3):
         add_article(
