@@ -211,6 +211,7 @@ def page_urls():
         "home": "/",
         "news index, page 1": "/news/",
         "news index, last page": f"/news/?page={max(1, math.ceil(total / NEWS_PER_PAGE))}",
+        "news index, by campaign": f"/news/?campaign={hub.slug}",
         "article": middle.url,
         "campaign hub": hub.url,
         "content page": "/about/",
