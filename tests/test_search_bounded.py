@@ -234,3 +234,99 @@ def test_a_large_index_lists_the_same_newest_matches(client, herd, monkeypatch, 
     monkeypatch.setattr(postgres.BoundedMatchMixin, "WALK_WINDOW", window)
     assert all_result_ids(client, q=query)[0] == expected
     assert all_result_ids(client, q=query, sort="newest")[0] == expected_newest
+
+
+def sqlite_only():
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite walks the newest pages a window at a time, asking FTS5 by row id")
+
+
+SQLITE_WAYS = {
+    # One window holds every page of the test site: everything is read at once.
+    "one window": {},
+    "windows of one page": {"WALK_WINDOW": 1, "COLLECT_COST": float("inf")},
+    "windows of three pages": {"WALK_WINDOW": 3, "COLLECT_COST": float("inf")},
+    "collect after one page": {"WALK_WINDOW": 1, "COLLECT_COST": 0},
+    "a range for each row id": {"RUN_GAP": 0, "MAX_RUNS": 1000, "RANK_RUN_GAP": 0},
+    "ranges merged": {"WALK_WINDOW": 4, "RUN_GAP": 0, "MAX_RUNS": 2, "RANK_RUN_GAP": 0},
+}
+
+
+def sqlite_way(monkeypatch, way):
+    from search.backends import sqlite
+
+    for name, value in SQLITE_WAYS[way].items():
+        monkeypatch.setattr(sqlite, name, value)
+        if name == "WALK_WINDOW":
+            monkeypatch.setattr(sqlite.RankedSearchQueryCompiler, name, value)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("way", list(SQLITE_WAYS))
+@pytest.mark.parametrize("query", ["alpaca", "herders alpaca", "alpaca census", "highland report"])
+def test_sqlite_lists_the_same_newest_matches_whichever_way_it_reads(
+    client, herd, monkeypatch, way, query
+):
+    sqlite_only()
+    expected = all_result_ids(client, q=query)[0]
+    expected_newest = all_result_ids(client, q=query, sort="newest")[0]
+    expected_truth = all_result_ids(client, q=query, campaign="truth-commission")[0]
+    assert expected
+    sqlite_way(monkeypatch, way)
+    assert all_result_ids(client, q=query)[0] == expected
+    assert all_result_ids(client, q=query, sort="newest")[0] == expected_newest
+    assert all_result_ids(client, q=query, campaign="truth-commission")[0] == expected_truth
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("way", list(SQLITE_WAYS))
+def test_sqlite_finds_the_newest_pages_when_index_order_is_not_publication_order(
+    client, herd, monkeypatch, way
+):
+    """Index entries are numbered in the order pages were indexed, which need not be the order
+    they were published in (an import of old items, a rebuild): the walk follows publication."""
+    sqlite_only()
+    sqlite_way(monkeypatch, way)
+    articles = herd["articles"]
+    start = timezone.make_aware(datetime.datetime(2021, 1, 1, 9))
+    for age, article in enumerate(articles):
+        # The first indexed is now the most recently published.
+        published = start - datetime.timedelta(days=age)
+        Page.objects.filter(pk=article.pk).update(first_published_at=published)
+    newest = {article.pk for article in articles[:LIMIT]}
+    ids, response = all_result_ids(client, q="alpaca", sort="newest")
+    assert set(ids) == newest and response.context["capped"] is True
+    ids, _response = all_result_ids(client, q="alpaca")
+    assert set(ids) == newest | {herd["old_title_match"].pk}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("way", list(SQLITE_WAYS))
+def test_sqlite_suggestions_are_the_same_whichever_way_it_reads(client, herd, monkeypatch, way):
+    sqlite_only()
+    expected = client.get("/search/suggest/", {"q": "highl"}).json()["results"]
+    sqlite_way(monkeypatch, way)
+    assert client.get("/search/suggest/", {"q": "highl"}).json()["results"] == expected
+    assert len(expected) == LIMIT
+
+
+def test_row_ids_are_grouped_into_ranges_split_at_the_widest_gaps():
+    from search.backends.sqlite import rowid_runs
+
+    assert rowid_runs([]) == []
+    assert rowid_runs([5]) == [(5, 5)]
+    assert rowid_runs([1, 2, 3, 10, 11, 500, 900], gap=64) == [(1, 11), (500, 500), (900, 900)]
+    # At most two ranges: split at the widest gap only.
+    assert rowid_runs([1, 2, 3, 10, 11, 500, 900], gap=0, most=2) == [(1, 11), (500, 900)]
+    assert rowid_runs([1, 2, 3], gap=0, most=1) == [(1, 3)]
+
+
+@pytest.mark.django_db
+def test_sqlite_rebuild_merges_the_full_text_index(herd):
+    sqlite_only()
+    from django.core.management import call_command
+
+    with CaptureQueriesContext(connection) as captured:
+        call_command("update_index", verbosity=0)
+    assert any("VALUES ('optimize')" in query["sql"] for query in captured.captured_queries)
+    assert Page.objects.live().search("alpaca").count() == 13
