@@ -311,6 +311,7 @@ def test_sqlite_suggestions_are_the_same_whichever_way_it_reads(client, herd, mo
 
 
 def test_row_ids_are_grouped_into_ranges_split_at_the_widest_gaps():
+    sqlite_only()  # the module is imported only on SQLite
     from search.backends.sqlite import rowid_runs
 
     assert rowid_runs([]) == []

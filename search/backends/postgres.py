@@ -274,14 +274,15 @@ class BoundedMatchMixin(BoundedRankingMixin):
         # cajamarca", three words that always come together, looks a hundred times rarer than
         # it is. The newest WALK_WINDOW pages are walked first: the share that matched tells
         # whether walking on or collecting every match costs less.
-        walked = self._ranked_ids(self._walk(self._window(), config, title_only), config, limit)
+        window, cutoff = self._window()
+        walked = self._ranked_ids(self._walk(window, config, title_only), config, limit)
         if len(walked) >= limit:
             return walked
         if self._keep_walking(len(walked) / self.WALK_WINDOW, total, limit):
-            pages = self._walk(self.queryset, config, title_only)
-        else:
-            pages = self._collect(config, title_only)
-        return self._ranked_ids(pages, config, limit)
+            # Walk on from where the window ended (not from the newest page again).
+            beyond = self._walk(self._beyond_window(cutoff), config, title_only)
+            return walked + self._ranked_ids(beyond, config, limit - len(walked))
+        return self._ranked_ids(self._collect(config, title_only), config, limit)
 
     def _estimate_trusted(self, title_only):
         """The planner estimates one word well."""
@@ -297,7 +298,8 @@ class BoundedMatchMixin(BoundedRankingMixin):
         return share > 0 and limit / share <= share * total * WINDOW_WALK_COST
 
     def _window(self):
-        """The queryset's newest WALK_WINDOW pages (by publication; all of them if fewer)."""
+        """The queryset's newest WALK_WINDOW pages (by publication; all of them if fewer), and
+        the cutoff that bounds them (a subquery: the value of the page after the window)."""
         field = self.recency_ordering()[0].lstrip("-")
         cutoff = self.queryset.order_by(*self.recency_ordering()).values(field)[
             self.WALK_WINDOW : self.WALK_WINDOW + 1
@@ -305,7 +307,18 @@ class BoundedMatchMixin(BoundedRankingMixin):
         # With fewer pages than that there is no cutoff: the lowest value lets them all in
         # (and keeps the condition one that the column's index answers).
         lowest = datetime.datetime.min.replace(tzinfo=datetime.UTC) if field != "pk" else 0
-        return self.queryset.filter(**{f"{field}__gte": Coalesce(Subquery(cutoff), Value(lowest))})
+        window = self.queryset.filter(
+            **{f"{field}__gte": Coalesce(Subquery(cutoff), Value(lowest))}
+        )
+        return window, cutoff
+
+    def _beyond_window(self, cutoff):
+        """The queryset's pages that ``_window`` left out: older than the cutoff (none when the
+        window held every page), and any never published."""
+        field = self.recency_ordering()[0].lstrip("-")
+        return self.queryset.filter(
+            Q(**{f"{field}__lt": Subquery(cutoff)}) | Q(**{f"{field}__isnull": True})
+        )
 
     def _ranked_ids(self, pages, config, limit):
         """The ids of the newest ``limit`` of ``pages``; their ranks are kept when ranking."""
