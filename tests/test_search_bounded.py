@@ -331,3 +331,59 @@ def test_sqlite_rebuild_merges_the_full_text_index(herd):
         call_command("update_index", verbosity=0)
     assert any("VALUES ('optimize')" in query["sql"] for query in captured.captured_queries)
     assert Page.objects.live().search("alpaca").count() == 13
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("way", ["collect", "hash walk"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "alpaca"},
+        {"q": "alpaca", "sort": "newest"},
+        {"q": "alpaca", "type": "news", "campaign": "truth-commission"},
+        {"q": "census"},
+    ],
+    ids=["relevance", "newest first", "campaign", "under the limit"],
+)
+def test_postgres_lists_the_same_matches_through_a_hash_of_their_ids(
+    client, herd, monkeypatch, way, params
+):
+    """For one word that the planner finds neither common enough to walk nor rare enough to
+    join, PostgreSQL lists the matches' ids once and walks the pages newest first against
+    them: the same pages as joining every match to its page."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL chooses how to list the newest matches from the planner")
+    from search.backends import postgres
+
+    expected = all_result_ids(client, **params)[0]
+    assert expected
+    monkeypatch.setattr(postgres, "SMALL_INDEX", 0)
+    monkeypatch.setattr(postgres.BoundedMatchMixin, "_estimate_says_walk", lambda *args: False)
+    monkeypatch.setattr(
+        postgres.BoundedMatchMixin, "_hash_walk_pays", lambda *args: way == "hash walk"
+    )
+    with CaptureQueriesContext(connection) as captured:
+        assert all_result_ids(client, **params)[0] == expected
+    hashed = any("COALESCE((" in query["sql"] for query in captured.captured_queries)
+    assert hashed == (way == "hash walk")
+
+
+@pytest.mark.django_db
+def test_postgres_weighs_a_hash_walk_by_how_many_pages_it_would_read(herd, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL chooses how to list the newest matches from the planner")
+    from search.backends import postgres
+
+    compiler = postgres.SearchQueryCompiler(Page.objects.live(), "alpaca")
+    monkeypatch.setattr(postgres, "estimated_entry_count", lambda connection: 100_000)
+    monkeypatch.setattr(postgres, "planned_rows", lambda queryset: 100_000)
+    # 8,000 matches in 100,000 pages: 501 matches are found within about 6,300 pages.
+    compiler._estimated_matches = 8_000
+    assert compiler._hash_walk_pays(501)
+    # 100 matches: the walk would read every page; joining them costs less.
+    compiler._estimated_matches = 100
+    assert not compiler._hash_walk_pays(501)
+    # A filter that keeps 1% of the pages: 8,000 matches are too few to walk for.
+    monkeypatch.setattr(postgres, "planned_rows", lambda queryset: 1_000)
+    compiler._estimated_matches = 8_000
+    assert not compiler._hash_walk_pays(501)

@@ -10,6 +10,7 @@ from django.db.models import (
     BigIntegerField,
     BooleanField,
     CharField,
+    ExpressionWrapper,
     F,
     FloatField,
     Func,
@@ -144,9 +145,24 @@ _ENTRY_COUNT = {"value": None, "read_at": 0.0}
 ENTRY_COUNT_SECONDS = 300
 # Below this many index entries collecting the matches is always fast.
 SMALL_INDEX = 5000
+# Joining a match to its page costs about this many pages read along the publication date's
+# index (``_hash_walk_pays``).
+HASH_WALK_COST = 5
 # Walk at least when this share of the entries match (the planner tends to test such a common
 # word row by row rather than through its index when collecting).
 WALK_SHARE = 0.2
+
+
+def planned_rows(queryset):
+    """The planner's estimate of how many rows ``queryset`` returns (an EXPLAIN, no run)."""
+    connection = connections[queryset.db]
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return plan[0]["Plan"]["Plan Rows"]
 
 
 def estimated_entry_count(connection):
@@ -201,14 +217,45 @@ class BoundedMatchMixin(BoundedRankingMixin):
         total = estimated_entry_count(connection)
         if total < SMALL_INDEX:
             return False
-        sql, params = entries.values("pk").query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-            plan = cursor.fetchone()[0]
-        if isinstance(plan, str):
-            plan = json.loads(plan)
-        matches = plan[0]["Plan"]["Plan Rows"]
+        matches = self._estimated_matches = planned_rows(entries.values("pk"))
         return matches >= WALK_SHARE * total or matches * matches / total >= WALK_COST * limit
+
+    def _hash_walk_pays(self, limit):
+        """Whether listing the matches' ids and walking the pages against them beats joining
+        every match to its page and sorting (planner estimates, after ``_estimate_says_walk``).
+
+        Walking costs about a page read for each page walked; joining costs a page probe for
+        each match, HASH_WALK_COST times what reading a page along the index does. The pages
+        walked are about ``limit`` divided by the share of the pages that match and pass the
+        filters (a campaign, a type), which the planner estimates too.
+        """
+        matches = getattr(self, "_estimated_matches", None)
+        if not matches:
+            return False
+        total = estimated_entry_count(connections[self.queryset.db])
+        pages = planned_rows(self.queryset.values("pk"))
+        walked = limit * total / matches * total / max(pages, 1.0)
+        return walked < HASH_WALK_COST * matches
+
+    def _hash_walk(self, config, title_only=False):
+        """The pages, newest first, each looked up among every match's id.
+
+        The ids are collected once through the GIN index into a hash table (a subplan kept
+        inside ``COALESCE``, which the planner cannot turn into a join), so the walk along the
+        publication date's index stops at the limit and never probes a page that does not
+        match. See ``_hash_walk_pays``.
+        """
+        ids = (
+            self.matching_entries(config, title_only=title_only)
+            .annotate(_pk=Cast("object_id", BigIntegerField()))
+            .values("_pk")
+        )
+        listed = Coalesce(
+            ExpressionWrapper(Q(pk__in=ids), output_field=BooleanField()),
+            Value(False),
+            output_field=BooleanField(),
+        )
+        return self.queryset.annotate(_listed=listed).filter(_listed=True)
 
     def _entry_matches(self, config, title_only=False):
         """A condition on an index entry (of the outer query's page) that it matches.
@@ -269,6 +316,8 @@ class BoundedMatchMixin(BoundedRankingMixin):
         if self._estimate_says_walk(self.matching_entries(config, title_only), limit):
             return self._ranked_ids(self._walk(self.queryset, config, title_only), config, limit)
         if self._estimate_trusted(title_only):
+            if self._hash_walk_pays(limit):
+                return self._ranked_ids(self._hash_walk(config, title_only), config, limit)
             return self._ranked_ids(self._collect(config, title_only), config, limit)
         # Several words: the planner takes them to be independent, so "water contamination
         # cajamarca", three words that always come together, looks a hundred times rarer than
