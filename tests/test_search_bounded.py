@@ -242,13 +242,42 @@ def sqlite_only():
 
 
 SQLITE_WAYS = {
-    # One window holds every page of the test site: everything is read at once.
-    "one window": {},
-    "windows of one page": {"WALK_WINDOW": 1, "COLLECT_COST": float("inf")},
-    "windows of three pages": {"WALK_WINDOW": 3, "COLLECT_COST": float("inf")},
-    "collect after one page": {"WALK_WINDOW": 1, "COLLECT_COST": 0},
-    "a range for each row id": {"RUN_GAP": 0, "MAX_RUNS": 1000, "RANK_RUN_GAP": 0},
-    "ranges merged": {"WALK_WINDOW": 4, "RUN_GAP": 0, "MAX_RUNS": 2, "RANK_RUN_GAP": 0},
+    # A test site's words are rare: their matches are collected at once.
+    "collected at once": {},
+    # Or they are not (RARE_MATCHES): the pages are walked, a window at a time.
+    "one window": {"RARE_MATCHES": 1},
+    "windows of one page": {
+        "RARE_MATCHES": 1,
+        "MIN_WINDOW": 1,
+        "MAX_WINDOW": 1,
+        "COLLECT_COST": float("inf"),
+    },
+    "windows of three pages": {
+        "RARE_MATCHES": 1,
+        "MIN_WINDOW": 3,
+        "MAX_WINDOW": 3,
+        "COLLECT_COST": float("inf"),
+    },
+    "collected after one page": {
+        "RARE_MATCHES": 1,
+        "MIN_WINDOW": 1,
+        "MAX_WINDOW": 1,
+        "COLLECT_COST": 0,
+    },
+    "a range for each row id": {
+        "RARE_MATCHES": 1,
+        "RUN_GAP": 0,
+        "MAX_RUNS": 1000,
+        "RANK_RUN_GAP": 0,
+    },
+    "ranges merged": {
+        "RARE_MATCHES": 1,
+        "MIN_WINDOW": 4,
+        "MAX_WINDOW": 4,
+        "RUN_GAP": 0,
+        "MAX_RUNS": 2,
+        "RANK_RUN_GAP": 0,
+    },
 }
 
 
@@ -257,8 +286,6 @@ def sqlite_way(monkeypatch, way):
 
     for name, value in SQLITE_WAYS[way].items():
         monkeypatch.setattr(sqlite, name, value)
-        if name == "WALK_WINDOW":
-            monkeypatch.setattr(sqlite.RankedSearchQueryCompiler, name, value)
 
 
 @pytest.mark.django_db

@@ -69,7 +69,9 @@ class WeightedBM25(Func):
 # than reading all of it). Walking stops as soon as enough matches are found; when the share of
 # matches in what was read says that collecting every match costs less (a rare word), they
 # are collected instead. See docs/search.md.
-WALK_WINDOW = 1000
+# A window holds at least MIN_WINDOW pages and at most MAX_WINDOW.
+MIN_WINDOW = 200
+MAX_WINDOW = 10000
 # Row ids this close (or closer) are asked for in one range.
 RUN_GAP = 64
 # Ranking: each range costs one reading of the words' lists (``bm25()`` counts the pages that
@@ -77,6 +79,8 @@ RUN_GAP = 64
 RANK_RUN_GAP = 20000
 # At most this many ranges a statement: beyond it the runs closest together are merged.
 MAX_RUNS = 16
+# Fewer matching rows than this in the whole index: collect them rather than walk.
+RARE_MATCHES = 1000
 # A page read (with its index entry) costs about what a match collected does.
 COLLECT_COST = 1.0
 # The index's size changes slowly: it is read once a few minutes.
@@ -121,7 +125,6 @@ class NotIndexed(Func):
 
 class RankedSearchQueryCompiler(BoundedRankingMixin, stock.SQLiteSearchQueryCompiler):
     column_weights = COLUMN_WEIGHTS
-    WALK_WINDOW = WALK_WINDOW
 
     def match_expression(self, config, title_only=False):
         """The FTS5 match condition (in the title only, if asked); None for no words."""
@@ -174,8 +177,21 @@ class RankedSearchQueryCompiler(BoundedRankingMixin, stock.SQLiteSearchQueryComp
         match = self.match_expression(config, title_only)
         if match is None:
             return []
+        # A word in fewer than RARE_MATCHES rows of the index: its matches are collected at
+        # once (reading the first of them tells; nothing is walked for a word found nowhere).
+        rowids = list(
+            stock.SQLiteFTSIndexEntry.objects.filter(match).values_list("pk", flat=True)[
+                :RARE_MATCHES
+            ]
+        )
+        if len(rowids) < RARE_MATCHES:
+            return self._collect_rows(rowids, limit)
         pages = self._entries().order_by(*self.recency_ordering()).values_list("pk", "_entry")
-        found, read, size = [], 0, self.WALK_WINDOW
+        # The first window: as many pages as the share of matches among the rows just read
+        # says will hold ``limit`` matches, and a little more.
+        share = len(rowids) / (max(rowids) - min(rowids) + 1)
+        size = min(max(math.ceil(limit / share * 1.2), MIN_WINDOW), MAX_WINDOW)
+        found, read = [], 0
         while True:
             window = list(pages[read : read + size])
             matched = self.matching_rowids(match, [row[1] for row in window if row[1] is not None])
@@ -188,23 +204,41 @@ class RankedSearchQueryCompiler(BoundedRankingMixin, stock.SQLiteSearchQueryComp
             share = len(found) / read
             pages_left = (limit - len(found)) / share if share else math.inf
             if pages_left > share * index_size() * COLLECT_COST:
-                # Collecting every match costs less than walking on.
-                # The matches are looked up by primary key and sorted: ordering along the
-                # publication date's index would read every page to find a few matches.
-                rows = list(
-                    self._entries()
-                    .filter(pk__in=self.match_queryset(config, title_only).values("pk"))
-                    .order_by(
-                        NotIndexed("first_published_at", output_field=DateTimeField()).desc(),
-                        "-pk",
-                    )
-                    .values_list("pk", "_entry")[:limit]
-                )
-                self._remember_entries(rows)
-                return [pk for pk, _entry in rows]
+                return self._collect(config, limit, title_only)  # costs less than walking on
             # The next window: what the share says is left to read, and a little more.
-            size = max(self.WALK_WINDOW, math.ceil(pages_left * 1.2) if share else read)
+            wanted = math.ceil(pages_left * 1.2) if share else 2 * read
+            size = min(max(wanted, MIN_WINDOW), MAX_WINDOW)
         return found[:limit]
+
+    def _collect_rows(self, rowids, limit):
+        """The newest ``limit`` of the pages whose index entries are these FTS rows."""
+        if not rowids:
+            return []
+        object_ids = (
+            stock.IndexEntry.objects.filter(
+                pk__in=rowids,
+                content_type_id__in=get_descendants_content_types_pks(self.queryset.model),
+            )
+            .annotate(_pk=Cast("object_id", BigIntegerField()))
+            .values("_pk")
+        )
+        return self._newest_of(self._entries().filter(pk__in=object_ids), limit)
+
+    def _newest_of(self, pages, limit):
+        """The ids of the newest ``limit`` of ``pages``, looked up by primary key and sorted
+        (ordering along the publication date's index would read every page to find a few)."""
+        rows = list(
+            pages.order_by(
+                NotIndexed("first_published_at", output_field=DateTimeField()).desc(), "-pk"
+            ).values_list("pk", "_entry")[:limit]
+        )
+        self._remember_entries(rows)
+        return [pk for pk, _entry in rows]
+
+    def _collect(self, config, limit, title_only=False):
+        """The newest ``limit`` matches, collected from the FTS table."""
+        pages = self._entries().filter(pk__in=self.match_queryset(config, title_only).values("pk"))
+        return self._newest_of(pages, limit)
 
     def match_queryset(self, config, title_only=False):
         """The queryset narrowed to the objects that match (in their title only, if asked)."""
