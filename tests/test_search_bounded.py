@@ -232,8 +232,52 @@ def test_a_large_index_lists_the_same_newest_matches(client, herd, monkeypatch, 
     expected_newest = all_result_ids(client, q=query, sort="newest")[0]
     monkeypatch.setattr(postgres, "SMALL_INDEX", 0)
     monkeypatch.setattr(postgres.BoundedMatchMixin, "WALK_WINDOW", window)
+    # Every word common enough that the window decides.
+    monkeypatch.setattr(postgres.BoundedMatchMixin, "_rarest_word_matches", lambda *args: None)
     assert all_result_ids(client, q=query)[0] == expected
     assert all_result_ids(client, q=query, sort="newest")[0] == expected_newest
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rarest", [3, 10**9], ids=["a rare word", "only common words"])
+@pytest.mark.parametrize("query", ["herders alpaca", "alpaca census", "alpaca xylophone"])
+def test_postgres_collects_at_once_when_one_of_several_words_is_rare(
+    client, herd, monkeypatch, rarest, query
+):
+    """No page has all the words that lacks the rarest one: when the planner says that word is
+    rare, the matches are collected without walking the newest pages first."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL chooses how to list the newest matches from the planner")
+    from search.backends import postgres
+
+    expected = all_result_ids(client, q=query)[0]
+    monkeypatch.setattr(postgres, "SMALL_INDEX", 0)
+    monkeypatch.setattr(postgres.BoundedMatchMixin, "_estimate_says_walk", lambda *args: False)
+    monkeypatch.setattr(postgres.BoundedMatchMixin, "_rarest_word_matches", lambda *args: rarest)
+    monkeypatch.setattr(postgres, "estimated_entry_count", lambda connection: 100_000)
+    with CaptureQueriesContext(connection) as captured:
+        assert all_result_ids(client, q=query)[0] == expected
+    # The walk tests each page's entry word by word (numnode: a stop word matches anything).
+    walked = any("numnode(" in query["sql"] for query in captured.captured_queries)
+    assert walked == (rarest > 3)
+
+
+@pytest.mark.django_db
+def test_postgres_rarest_word_estimate_leaves_out_stop_words(herd, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL chooses how to list the newest matches from the planner")
+    from modelsearch.query import PlainText
+
+    from search.backends import postgres
+
+    def estimate(query):
+        compiler = postgres.SearchQueryCompiler(Page.objects.live(), PlainText(query))
+        return compiler._rarest_word_matches(compiler.get_config(get_search_backend()))
+
+    assert estimate("alpaca") > 1
+    # "the" has no lexeme (the planner says one row): it bounds nothing.
+    assert estimate("the") is None
+    assert estimate("the alpaca") == estimate("alpaca")
 
 
 def sqlite_only():

@@ -218,7 +218,30 @@ class BoundedMatchMixin(BoundedRankingMixin):
         if total < SMALL_INDEX:
             return False
         matches = self._estimated_matches = planned_rows(entries.values("pk"))
+        return self._count_says_walk(matches, total, limit)
+
+    @staticmethod
+    def _count_says_walk(matches, total, limit):
         return matches >= WALK_SHARE * total or matches * matches / total >= WALK_COST * limit
+
+    def _rarest_word_matches(self, config, title_only=False):
+        """The planner's estimate of the entries matching the query's rarest word (which the
+        planner estimates well, one word at a time); None when no word tells (a stop word,
+        which matches nothing by itself, is estimated at one row and does not count)."""
+        estimates = []
+        for term in dict.fromkeys(self.query.query_string.lower().split()):
+            search_query = self.build_tsquery(PlainText(term, operator="and"), config=config)
+            entries = (
+                postgres.IndexEntry.objects.filter(
+                    content_type_id__in=get_descendants_content_types_pks(self.queryset.model)
+                )
+                .annotate(_match_vector=self._match_vector(title_only))
+                .filter(_match_vector=search_query)
+            )
+            rows = planned_rows(entries.values("pk"))
+            if rows > 1:
+                estimates.append(rows)
+        return min(estimates) if estimates else None
 
     def _hash_walk_pays(self, limit):
         """Whether listing the matches' ids and walking the pages against them beats joining
@@ -268,7 +291,8 @@ class BoundedMatchMixin(BoundedRankingMixin):
         vectors = [vector for vector, _weight in self.entry_vectors()]
         if title_only:
             vectors = vectors[:1]
-        terms = self.query.query_string.split()
+        # A word given twice is tested once ("peru and peru and peru…").
+        terms = list(dict.fromkeys(self.query.query_string.lower().split()))
         if len(vectors) == 1 or not all(term.isalpha() or term.isdigit() for term in terms):
             return Matches(
                 self._match_vector(title_only), Once(self.build_tsquery(self.query, config))
@@ -321,7 +345,12 @@ class BoundedMatchMixin(BoundedRankingMixin):
             return self._ranked_ids(self._collect(config, title_only), config, limit)
         # Several words: the planner takes them to be independent, so "water contamination
         # cajamarca", three words that always come together, looks a hundred times rarer than
-        # it is. The newest WALK_WINDOW pages are walked first: the share that matched tells
+        # it is. But no page has all the words that lacks the rarest: when that one word is
+        # rare, collecting costs little (and a word found nowhere ends the search at once).
+        rarest = self._rarest_word_matches(config, title_only)
+        if rarest is not None and not self._count_says_walk(rarest, total, limit):
+            return self._ranked_ids(self._collect(config, title_only), config, limit)
+        # Otherwise the newest WALK_WINDOW pages are walked first: the share that matched tells
         # whether walking on or collecting every match costs less.
         window, cutoff = self._window()
         walked = self._ranked_ids(self._walk(window, config, title_only), config, limit)
@@ -472,6 +501,9 @@ class AutocompleteQueryCompiler(BoundedMatchMixin, postgres.PostgresAutocomplete
 
     def _estimate_trusted(self, title_only):
         return False
+
+    def _rarest_word_matches(self, config, title_only=False):
+        return None
 
     def _keep_walking(self, share, total, limit):
         # Collecting a rare prefix's matches is cheap; the window found few.
