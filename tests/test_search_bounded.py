@@ -290,6 +290,8 @@ SQLITE_WAYS = {
     "collected at once": {},
     # Or they are not (RARE_MATCHES): the pages are walked, a window at a time.
     "one window": {"RARE_MATCHES": 1},
+    # "alpaca" is in 13 pages and one title: the pages are walked, the titles collected.
+    "walked, titles collected": {"RARE_MATCHES": 2},
     "windows of one page": {
         "RARE_MATCHES": 1,
         "MIN_WINDOW": 1,

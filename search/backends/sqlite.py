@@ -14,6 +14,7 @@ Two changes to the stock SQLite backend:
 import math
 import time
 
+from django.db import connections
 from django.db.models import (
     BigIntegerField,
     CharField,
@@ -179,13 +180,17 @@ class RankedSearchQueryCompiler(BoundedRankingMixin, stock.SQLiteSearchQueryComp
             return []
         # A word in fewer than RARE_MATCHES rows of the index: its matches are collected at
         # once (reading the first of them tells; nothing is walked for a word found nowhere).
-        rowids = list(
-            stock.SQLiteFTSIndexEntry.objects.filter(match).values_list("pk", flat=True)[
-                :RARE_MATCHES
-            ]
-        )
+        rowids = self._first_rows(config)[1 if title_only else 0]
         if len(rowids) < RARE_MATCHES:
-            return self._collect_rows(rowids, limit)
+            rare = getattr(self, "_rare_matches", None)
+            if title_only and rare is not None:
+                # The title's matches are among the query's, which were all collected.
+                in_title = set(rowids)
+                return [pk for pk, entry_id in rare if entry_id in in_title][:limit]
+            rows = self._collect_rows(rowids)
+            if not title_only:
+                self._rare_matches = rows
+            return [pk for pk, _entry in rows[:limit]]
         pages = self._entries().order_by(*self.recency_ordering()).values_list("pk", "_entry")
         # The first window: as many pages as the share of matches among the rows just read
         # says will hold ``limit`` matches, and a little more.
@@ -210,8 +215,32 @@ class RankedSearchQueryCompiler(BoundedRankingMixin, stock.SQLiteSearchQueryComp
             size = min(max(wanted, MIN_WINDOW), MAX_WINDOW)
         return found[:limit]
 
-    def _collect_rows(self, rowids, limit):
-        """The newest ``limit`` of the pages whose index entries are these FTS rows."""
+    def _first_rows(self, config):
+        """The first RARE_MATCHES row ids of the FTS rows that match the query, and of those
+        that match it in their title (when title candidates are wanted): one statement."""
+        cached = getattr(self, "_first", None)
+        if cached is not None:
+            return cached
+        probes = [self.match_expression(config)]
+        if self.title_candidate_limit and self.order_by_relevance:
+            probes.append(self.match_expression(config, title_only=True))
+        parts, params = [], []
+        for number, match in enumerate(probes):
+            rows = stock.SQLiteFTSIndexEntry.objects.filter(match).values_list("pk")
+            sql, part_params = rows[:RARE_MATCHES].query.sql_with_params()
+            parts.append(f"SELECT {number}, * FROM ({sql})")  # noqa: S608
+            params.extend(part_params)
+        found = ([], [])
+        with connections[self.queryset.db].cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for number, rowid in cursor.fetchall():
+                found[number].append(rowid)
+        self._first = found
+        return found
+
+    def _collect_rows(self, rowids, limit=None):
+        """(pk, entry id) of the pages whose index entries are these FTS rows, newest first
+        (the newest ``limit`` of them, if given)."""
         if not rowids:
             return []
         object_ids = (
@@ -224,21 +253,21 @@ class RankedSearchQueryCompiler(BoundedRankingMixin, stock.SQLiteSearchQueryComp
         )
         return self._newest_of(self._entries().filter(pk__in=object_ids), limit)
 
-    def _newest_of(self, pages, limit):
-        """The ids of the newest ``limit`` of ``pages``, looked up by primary key and sorted
-        (ordering along the publication date's index would read every page to find a few)."""
-        rows = list(
-            pages.order_by(
-                NotIndexed("first_published_at", output_field=DateTimeField()).desc(), "-pk"
-            ).values_list("pk", "_entry")[:limit]
-        )
+    def _newest_of(self, pages, limit=None):
+        """(pk, entry id) of the newest ``limit`` of ``pages`` (all, if None), looked up by
+        primary key and sorted (ordering along the publication date's index would read every
+        page to find a few)."""
+        rows = pages.order_by(
+            NotIndexed("first_published_at", output_field=DateTimeField()).desc(), "-pk"
+        ).values_list("pk", "_entry")
+        rows = list(rows if limit is None else rows[:limit])
         self._remember_entries(rows)
-        return [pk for pk, _entry in rows]
+        return rows
 
     def _collect(self, config, limit, title_only=False):
         """The newest ``limit`` matches, collected from the FTS table."""
         pages = self._entries().filter(pk__in=self.match_queryset(config, title_only).values("pk"))
-        return self._newest_of(pages, limit)
+        return [pk for pk, _entry in self._newest_of(pages, limit)]
 
     def match_queryset(self, config, title_only=False):
         """The queryset narrowed to the objects that match (in their title only, if asked)."""
