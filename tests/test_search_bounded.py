@@ -460,3 +460,33 @@ def test_postgres_weighs_a_hash_walk_by_how_many_pages_it_would_read(herd, monke
     monkeypatch.setattr(postgres, "planned_rows", lambda queryset: 1_000)
     compiler._estimated_matches = 8_000
     assert not compiler._hash_walk_pays(501)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["highland", "highland report", "alpaca"])
+def test_postgres_takes_title_candidates_from_the_candidates_when_enough_have_the_words(
+    client, herd, monkeypatch, query
+):
+    """The newest title matches are the newest matches whose title has the words: when the
+    candidates hold enough of them ("highland": every newest match is a "Highland report"),
+    they are not looked for again; when they do not ("alpaca": one old title), they are."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL notes which candidates have the words in their title")
+    from search.backends import postgres
+
+    def run(reuse):
+        monkeypatch.setattr(postgres.BoundedMatchMixin, "REUSE_TITLE_HITS", reuse)
+        search(client, q=query)  # warm caches
+        with CaptureQueriesContext(connection) as captured:
+            response = search(client, q=query)
+        ids = all_result_ids(client, q=query)[0]
+        return ids, response.context["capped"], len(captured.captured_queries)
+
+    ids, capped, queries = run(reuse=True)
+    expected, expected_capped, looked_again = run(reuse=False)
+    assert ids == expected and capped == expected_capped is True
+    if query == "alpaca":
+        assert herd["old_title_match"].pk in ids
+        assert queries == looked_again
+    else:
+        assert queries < looked_again

@@ -180,6 +180,9 @@ def estimated_entry_count(connection):
 
 class BoundedMatchMixin(BoundedRankingMixin):
     WALK_WINDOW = 2000
+    # Take the title candidates from the candidates when enough of them have the words in
+    # their title (``_newest_match_ids``).
+    REUSE_TITLE_HITS = True
 
     def _match_vector(self, title_only=False):
         vectors = [vector for vector, _weight in self.entry_vectors()]
@@ -326,6 +329,31 @@ class BoundedMatchMixin(BoundedRankingMixin):
         )
 
     def _newest_match_ids(self, config, limit, title_only=False):
+        if title_only:
+            hits = self._title_hits_among_candidates()
+            if hits is not None and len(hits) >= limit:
+                # The newest title matches are the newest matches with the words in their
+                # title: when the candidates hold enough of them, there is nothing to look for.
+                return hits[:limit]
+            return self._find_newest_match_ids(config, limit, title_only=True)
+        self._note_title_hits = bool(
+            self.REUSE_TITLE_HITS and self.order_by_relevance and self.title_candidate_limit
+        )
+        try:
+            ids = self._find_newest_match_ids(config, limit)
+        finally:
+            self._note_title_hits = False
+        self._main_ids = ids
+        return ids
+
+    def _title_hits_among_candidates(self):
+        """The candidates (newest first) whose title has the words; None if not noted."""
+        main, in_title = getattr(self, "_main_ids", None), getattr(self, "_in_title", None)
+        if main is None or in_title is None:
+            return None
+        return [pk for pk in main[: self.candidate_limit] if in_title.get(pk)]
+
+    def _find_newest_match_ids(self, config, limit, title_only=False):
         model = self.queryset.model
         if model._meta.pk.get_internal_type() not in INTEGER_KEYS:
             return super()._newest_match_ids(config, limit, title_only=title_only)
@@ -407,13 +435,39 @@ class BoundedMatchMixin(BoundedRankingMixin):
         # candidates only, in the same statement.
         rows = ordered.annotate(
             _rank=Subquery(self.entry_rank(config).values("_rank")[:1], output_field=FloatField())
-        ).values_list("pk", "_rank")[:limit]
+        )
+        if getattr(self, "_note_title_hits", False):
+            # Whether the candidate's title has the words too (one more probe of its entry):
+            # see ``_newest_match_ids``.
+            # (A subquery with a limit, which the planner cannot turn into a hash of every
+            # title match.)
+            in_title = (
+                self.own_entry()
+                .filter(self._entry_matches(config, True))
+                .values(_hit=Value(True, output_field=BooleanField()))[:1]
+            )
+            rows = rows.annotate(
+                _in_title=Coalesce(
+                    Subquery(in_title, output_field=BooleanField()),
+                    Value(False),
+                    output_field=BooleanField(),
+                )
+            ).values_list("pk", "_rank", "_in_title")
+        else:
+            rows = rows.annotate(_in_title=Value(None, output_field=BooleanField())).values_list(
+                "pk", "_rank", "_in_title"
+            )
         scores = getattr(self, "_scores", {})
+        in_title = getattr(self, "_in_title", None)
         ids = []
-        for pk, score in rows:
+        for pk, score, title_hit in rows[:limit]:
             scores[pk] = score
             ids.append(pk)
+            if title_hit is not None:
+                in_title = {} if in_title is None else in_title
+                in_title[pk] = title_hit
         self._scores = scores
+        self._in_title = in_title
         return ids
 
     def entry_rank(self, config, object_id=None):
