@@ -148,8 +148,9 @@ def build_site(count, log):
     return load_seconds, index_seconds
 
 
-# The search-specific part of a request: finding, counting and ranking the results, loading
-# the pages shown and their snippets, promotions; or, for suggestions, finding the titles.
+# The search-specific part of a request: finding, counting and ranking the results, reading
+# the page of results, loading the pages shown and their snippets, promotions; or, for
+# suggestions, finding the titles.
 SEARCH_PARTS = ("run_search", "promoted_results", "paginate", "build_results", "suggestions_for")
 
 
@@ -157,12 +158,17 @@ class SearchPartTimer:
     """Adds up the time spent in the view's search functions during one request."""
 
     def __init__(self):
+        from modelsearch.backends.base import BaseSearchResults
+
         from search import views
 
         self.seconds = 0.0
         self.depth = 0
         for name in SEARCH_PARTS:
             setattr(views, name, self.wrap(getattr(views, name)))
+        # The page of results is read (and, on SQLite, ranked) when the view lists it, between
+        # ``paginate`` and ``build_results``: that is search work too.
+        BaseSearchResults.results = self.wrap(BaseSearchResults.results)
 
     def wrap(self, function):
         def timed(*args, **kwargs):

@@ -11,7 +11,7 @@ import re
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db.models import DateField, Exists, F, OuterRef, Q
+from django.db.models import BooleanField, DateField, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
@@ -93,10 +93,16 @@ def filtered_pages(result_type="", campaign=None, database=False):
     if campaign is not None:
         # A campaign's pages: its hub and the news articles filed under it.
         if database:
+            # One probe of the (article, campaign) index for each page tested: a subquery with
+            # a limit, which PostgreSQL cannot turn into a hash of all the campaign's articles
+            # (tens of thousands, built before the first page is tested, where a search that
+            # stops after 501 matches tests a few hundred or thousand pages).
             filed = NewsArticlePage.campaigns.through.objects.filter(
                 newsarticlepage_id=OuterRef("pk"), campaignpage_id=campaign.pk
-            )
-            pages = pages.filter(Q(id=campaign.pk) | Exists(filed))
+            ).values(_filed=Value(True, output_field=BooleanField()))[:1]
+            pages = pages.annotate(
+                _filed=Coalesce(Subquery(filed), Value(False), output_field=BooleanField())
+            ).filter(Q(id=campaign.pk) | Q(_filed=True))
         else:
             article_ids = NewsArticlePage.objects.filter(campaigns=campaign).values("pk")
             pages = pages.filter(Q(id=campaign.pk) | Q(id__in=article_ids))

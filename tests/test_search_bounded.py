@@ -232,5 +232,267 @@ def test_a_large_index_lists_the_same_newest_matches(client, herd, monkeypatch, 
     expected_newest = all_result_ids(client, q=query, sort="newest")[0]
     monkeypatch.setattr(postgres, "SMALL_INDEX", 0)
     monkeypatch.setattr(postgres.BoundedMatchMixin, "WALK_WINDOW", window)
+    # Every word common enough that the window decides.
+    monkeypatch.setattr(postgres.BoundedMatchMixin, "_rarest_word_matches", lambda *args: None)
     assert all_result_ids(client, q=query)[0] == expected
     assert all_result_ids(client, q=query, sort="newest")[0] == expected_newest
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rarest", [3, 10**9], ids=["a rare word", "only common words"])
+@pytest.mark.parametrize("query", ["herders alpaca", "alpaca census", "alpaca xylophone"])
+def test_postgres_collects_at_once_when_one_of_several_words_is_rare(
+    client, herd, monkeypatch, rarest, query
+):
+    """No page has all the words that lacks the rarest one: when the planner says that word is
+    rare, the matches are collected without walking the newest pages first."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL chooses how to list the newest matches from the planner")
+    from search.backends import postgres
+
+    expected = all_result_ids(client, q=query)[0]
+    monkeypatch.setattr(postgres, "SMALL_INDEX", 0)
+    monkeypatch.setattr(postgres.BoundedMatchMixin, "_estimate_says_walk", lambda *args: False)
+    monkeypatch.setattr(postgres.BoundedMatchMixin, "_rarest_word_matches", lambda *args: rarest)
+    monkeypatch.setattr(postgres, "estimated_entry_count", lambda connection: 100_000)
+    with CaptureQueriesContext(connection) as captured:
+        assert all_result_ids(client, q=query)[0] == expected
+    # The walk tests each page's entry word by word (numnode: a stop word matches anything).
+    walked = any("numnode(" in query["sql"] for query in captured.captured_queries)
+    assert walked == (rarest > 3)
+
+
+@pytest.mark.django_db
+def test_postgres_rarest_word_estimate_leaves_out_stop_words(herd, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL chooses how to list the newest matches from the planner")
+    from modelsearch.query import PlainText
+
+    from search.backends import postgres
+
+    def estimate(query):
+        compiler = postgres.SearchQueryCompiler(Page.objects.live(), PlainText(query))
+        return compiler._rarest_word_matches(compiler.get_config(get_search_backend()))
+
+    assert estimate("alpaca") > 1
+    # "the" has no lexeme (the planner says one row): it bounds nothing.
+    assert estimate("the") is None
+    assert estimate("the alpaca") == estimate("alpaca")
+
+
+def sqlite_only():
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite walks the newest pages a window at a time, asking FTS5 by row id")
+
+
+SQLITE_WAYS = {
+    # A test site's words are rare: their matches are collected at once.
+    "collected at once": {},
+    # Or they are not (RARE_MATCHES): the pages are walked, a window at a time.
+    "one window": {"RARE_MATCHES": 1},
+    # "alpaca" is in 13 pages and one title: the pages are walked, the titles collected.
+    "walked, titles collected": {"RARE_MATCHES": 2},
+    "windows of one page": {
+        "RARE_MATCHES": 1,
+        "MIN_WINDOW": 1,
+        "MAX_WINDOW": 1,
+        "COLLECT_COST": float("inf"),
+    },
+    "windows of three pages": {
+        "RARE_MATCHES": 1,
+        "MIN_WINDOW": 3,
+        "MAX_WINDOW": 3,
+        "COLLECT_COST": float("inf"),
+    },
+    "collected after one page": {
+        "RARE_MATCHES": 1,
+        "MIN_WINDOW": 1,
+        "MAX_WINDOW": 1,
+        "COLLECT_COST": 0,
+    },
+    "a range for each row id": {
+        "RARE_MATCHES": 1,
+        "RUN_GAP": 0,
+        "MAX_RUNS": 1000,
+        "RANK_RUN_GAP": 0,
+    },
+    "ranges merged": {
+        "RARE_MATCHES": 1,
+        "MIN_WINDOW": 4,
+        "MAX_WINDOW": 4,
+        "RUN_GAP": 0,
+        "MAX_RUNS": 2,
+        "RANK_RUN_GAP": 0,
+    },
+}
+
+
+def sqlite_way(monkeypatch, way):
+    from search.backends import sqlite
+
+    for name, value in SQLITE_WAYS[way].items():
+        monkeypatch.setattr(sqlite, name, value)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("way", list(SQLITE_WAYS))
+@pytest.mark.parametrize("query", ["alpaca", "herders alpaca", "alpaca census", "highland report"])
+def test_sqlite_lists_the_same_newest_matches_whichever_way_it_reads(
+    client, herd, monkeypatch, way, query
+):
+    sqlite_only()
+    expected = all_result_ids(client, q=query)[0]
+    expected_newest = all_result_ids(client, q=query, sort="newest")[0]
+    expected_truth = all_result_ids(client, q=query, campaign="truth-commission")[0]
+    assert expected
+    sqlite_way(monkeypatch, way)
+    assert all_result_ids(client, q=query)[0] == expected
+    assert all_result_ids(client, q=query, sort="newest")[0] == expected_newest
+    assert all_result_ids(client, q=query, campaign="truth-commission")[0] == expected_truth
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("way", list(SQLITE_WAYS))
+def test_sqlite_finds_the_newest_pages_when_index_order_is_not_publication_order(
+    client, herd, monkeypatch, way
+):
+    """Index entries are numbered in the order pages were indexed, which need not be the order
+    they were published in (an import of old items, a rebuild): the walk follows publication."""
+    sqlite_only()
+    sqlite_way(monkeypatch, way)
+    articles = herd["articles"]
+    start = timezone.make_aware(datetime.datetime(2021, 1, 1, 9))
+    for age, article in enumerate(articles):
+        # The first indexed is now the most recently published.
+        published = start - datetime.timedelta(days=age)
+        Page.objects.filter(pk=article.pk).update(first_published_at=published)
+    newest = {article.pk for article in articles[:LIMIT]}
+    ids, response = all_result_ids(client, q="alpaca", sort="newest")
+    assert set(ids) == newest and response.context["capped"] is True
+    ids, _response = all_result_ids(client, q="alpaca")
+    assert set(ids) == newest | {herd["old_title_match"].pk}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("way", list(SQLITE_WAYS))
+def test_sqlite_suggestions_are_the_same_whichever_way_it_reads(client, herd, monkeypatch, way):
+    sqlite_only()
+    expected = client.get("/search/suggest/", {"q": "highl"}).json()["results"]
+    sqlite_way(monkeypatch, way)
+    assert client.get("/search/suggest/", {"q": "highl"}).json()["results"] == expected
+    assert len(expected) == LIMIT
+
+
+def test_row_ids_are_grouped_into_ranges_split_at_the_widest_gaps():
+    sqlite_only()  # the module is imported only on SQLite
+    from search.backends.sqlite import rowid_runs
+
+    assert rowid_runs([]) == []
+    assert rowid_runs([5]) == [(5, 5)]
+    assert rowid_runs([1, 2, 3, 10, 11, 500, 900], gap=64) == [(1, 11), (500, 500), (900, 900)]
+    # At most two ranges: split at the widest gap only.
+    assert rowid_runs([1, 2, 3, 10, 11, 500, 900], gap=0, most=2) == [(1, 11), (500, 900)]
+    assert rowid_runs([1, 2, 3], gap=0, most=1) == [(1, 3)]
+
+
+@pytest.mark.django_db
+def test_sqlite_rebuild_merges_the_full_text_index(herd):
+    sqlite_only()
+    from django.core.management import call_command
+
+    with CaptureQueriesContext(connection) as captured:
+        call_command("update_index", verbosity=0)
+    assert any("VALUES ('optimize')" in query["sql"] for query in captured.captured_queries)
+    assert Page.objects.live().search("alpaca").count() == 13
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("way", ["collect", "hash walk"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "alpaca"},
+        {"q": "alpaca", "sort": "newest"},
+        {"q": "alpaca", "type": "news", "campaign": "truth-commission"},
+        {"q": "census"},
+    ],
+    ids=["relevance", "newest first", "campaign", "under the limit"],
+)
+def test_postgres_lists_the_same_matches_through_a_hash_of_their_ids(
+    client, herd, monkeypatch, way, params
+):
+    """For one word that the planner finds neither common enough to walk nor rare enough to
+    join, PostgreSQL lists the matches' ids once and walks the pages newest first against
+    them: the same pages as joining every match to its page."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL chooses how to list the newest matches from the planner")
+    from search.backends import postgres
+
+    expected = all_result_ids(client, **params)[0]
+    assert expected
+    monkeypatch.setattr(postgres, "SMALL_INDEX", 0)
+    monkeypatch.setattr(postgres.BoundedMatchMixin, "_estimate_says_walk", lambda *args: False)
+    monkeypatch.setattr(
+        postgres.BoundedMatchMixin, "_hash_walk_pays", lambda *args: way == "hash walk"
+    )
+    with CaptureQueriesContext(connection) as captured:
+        response = search(client, **params)
+        # The matches' ids are looked up inside COALESCE (a hashed subplan, not a join).
+        hashed = any(
+            'COALESCE(("wagtailcore_page"."id" IN (SELECT' in query["sql"]
+            for query in captured.captured_queries
+        )
+    assert hashed == (way == "hash walk")
+    assert result_ids(response) == expected[: len(result_ids(response))]
+    assert all_result_ids(client, **params)[0] == expected
+
+
+@pytest.mark.django_db
+def test_postgres_weighs_a_hash_walk_by_how_many_pages_it_would_read(herd, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL chooses how to list the newest matches from the planner")
+    from search.backends import postgres
+
+    compiler = postgres.SearchQueryCompiler(Page.objects.live(), "alpaca")
+    monkeypatch.setattr(postgres, "estimated_entry_count", lambda connection: 100_000)
+    monkeypatch.setattr(postgres, "planned_rows", lambda queryset: 100_000)
+    # 8,000 matches in 100,000 pages: 501 matches are found within about 6,300 pages.
+    compiler._estimated_matches = 8_000
+    assert compiler._hash_walk_pays(501)
+    # 100 matches: the walk would read every page; joining them costs less.
+    compiler._estimated_matches = 100
+    assert not compiler._hash_walk_pays(501)
+    # A filter that keeps 1% of the pages: 8,000 matches are too few to walk for.
+    monkeypatch.setattr(postgres, "planned_rows", lambda queryset: 1_000)
+    compiler._estimated_matches = 8_000
+    assert not compiler._hash_walk_pays(501)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["highland", "highland report", "alpaca"])
+def test_postgres_takes_title_candidates_from_the_candidates_when_enough_have_the_words(
+    client, herd, monkeypatch, query
+):
+    """The newest title matches are the newest matches whose title has the words: when the
+    candidates hold enough of them ("highland": every newest match is a "Highland report"),
+    they are not looked for again; when they do not ("alpaca": one old title), they are."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL notes which candidates have the words in their title")
+    from search.backends import postgres
+
+    def run(reuse):
+        monkeypatch.setattr(postgres.BoundedMatchMixin, "REUSE_TITLE_HITS", reuse)
+        search(client, q=query)  # warm caches
+        with CaptureQueriesContext(connection) as captured:
+            response = search(client, q=query)
+        count = len(captured.captured_queries)  # before the next request empties the log
+        return all_result_ids(client, q=query)[0], response.context["capped"], count
+
+    ids, capped, queries = run(reuse=True)
+    expected, expected_capped, looked_again = run(reuse=False)
+    assert ids == expected and capped == expected_capped is True
+    if query == "alpaca":
+        assert herd["old_title_match"].pk in ids
+        assert queries == looked_again
+    else:
+        assert queries < looked_again

@@ -10,6 +10,7 @@ from django.db.models import (
     BigIntegerField,
     BooleanField,
     CharField,
+    ExpressionWrapper,
     F,
     FloatField,
     Func,
@@ -144,9 +145,24 @@ _ENTRY_COUNT = {"value": None, "read_at": 0.0}
 ENTRY_COUNT_SECONDS = 300
 # Below this many index entries collecting the matches is always fast.
 SMALL_INDEX = 5000
+# Joining a match to its page costs about this many pages read along the publication date's
+# index (``_hash_walk_pays``).
+HASH_WALK_COST = 5
 # Walk at least when this share of the entries match (the planner tends to test such a common
 # word row by row rather than through its index when collecting).
 WALK_SHARE = 0.2
+
+
+def planned_rows(queryset):
+    """The planner's estimate of how many rows ``queryset`` returns (an EXPLAIN, no run)."""
+    connection = connections[queryset.db]
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return plan[0]["Plan"]["Plan Rows"]
 
 
 def estimated_entry_count(connection):
@@ -164,6 +180,9 @@ def estimated_entry_count(connection):
 
 class BoundedMatchMixin(BoundedRankingMixin):
     WALK_WINDOW = 2000
+    # Take the title candidates from the candidates when enough of them have the words in
+    # their title (``_newest_match_ids``).
+    REUSE_TITLE_HITS = True
 
     def _match_vector(self, title_only=False):
         vectors = [vector for vector, _weight in self.entry_vectors()]
@@ -201,14 +220,68 @@ class BoundedMatchMixin(BoundedRankingMixin):
         total = estimated_entry_count(connection)
         if total < SMALL_INDEX:
             return False
-        sql, params = entries.values("pk").query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-            plan = cursor.fetchone()[0]
-        if isinstance(plan, str):
-            plan = json.loads(plan)
-        matches = plan[0]["Plan"]["Plan Rows"]
+        matches = self._estimated_matches = planned_rows(entries.values("pk"))
+        return self._count_says_walk(matches, total, limit)
+
+    @staticmethod
+    def _count_says_walk(matches, total, limit):
         return matches >= WALK_SHARE * total or matches * matches / total >= WALK_COST * limit
+
+    def _rarest_word_matches(self, config, title_only=False):
+        """The planner's estimate of the entries matching the query's rarest word (which the
+        planner estimates well, one word at a time); None when no word tells (a stop word,
+        which matches nothing by itself, is estimated at one row and does not count)."""
+        estimates = []
+        for term in dict.fromkeys(self.query.query_string.lower().split()):
+            search_query = self.build_tsquery(PlainText(term, operator="and"), config=config)
+            entries = (
+                postgres.IndexEntry.objects.filter(
+                    content_type_id__in=get_descendants_content_types_pks(self.queryset.model)
+                )
+                .annotate(_match_vector=self._match_vector(title_only))
+                .filter(_match_vector=search_query)
+            )
+            rows = planned_rows(entries.values("pk"))
+            if rows > 1:
+                estimates.append(rows)
+        return min(estimates) if estimates else None
+
+    def _hash_walk_pays(self, limit):
+        """Whether listing the matches' ids and walking the pages against them beats joining
+        every match to its page and sorting (planner estimates, after ``_estimate_says_walk``).
+
+        Walking costs about a page read for each page walked; joining costs a page probe for
+        each match, HASH_WALK_COST times what reading a page along the index does. The pages
+        walked are about ``limit`` divided by the share of the pages that match and pass the
+        filters (a campaign, a type), which the planner estimates too.
+        """
+        matches = getattr(self, "_estimated_matches", None)
+        if not matches:
+            return False
+        total = estimated_entry_count(connections[self.queryset.db])
+        pages = planned_rows(self.queryset.values("pk"))
+        walked = limit * total / matches * total / max(pages, 1.0)
+        return walked < HASH_WALK_COST * matches
+
+    def _hash_walk(self, config, title_only=False):
+        """The pages, newest first, each looked up among every match's id.
+
+        The ids are collected once through the GIN index into a hash table (a subplan kept
+        inside ``COALESCE``, which the planner cannot turn into a join), so the walk along the
+        publication date's index stops at the limit and never probes a page that does not
+        match. See ``_hash_walk_pays``.
+        """
+        ids = (
+            self.matching_entries(config, title_only=title_only)
+            .annotate(_pk=Cast("object_id", BigIntegerField()))
+            .values("_pk")
+        )
+        listed = Coalesce(
+            ExpressionWrapper(Q(pk__in=ids), output_field=BooleanField()),
+            Value(False),
+            output_field=BooleanField(),
+        )
+        return self.queryset.annotate(_listed=listed).filter(_listed=True)
 
     def _entry_matches(self, config, title_only=False):
         """A condition on an index entry (of the outer query's page) that it matches.
@@ -221,7 +294,8 @@ class BoundedMatchMixin(BoundedRankingMixin):
         vectors = [vector for vector, _weight in self.entry_vectors()]
         if title_only:
             vectors = vectors[:1]
-        terms = self.query.query_string.split()
+        # A word given twice is tested once ("peru and peru and peru…").
+        terms = list(dict.fromkeys(self.query.query_string.lower().split()))
         if len(vectors) == 1 or not all(term.isalpha() or term.isdigit() for term in terms):
             return Matches(
                 self._match_vector(title_only), Once(self.build_tsquery(self.query, config))
@@ -255,6 +329,31 @@ class BoundedMatchMixin(BoundedRankingMixin):
         )
 
     def _newest_match_ids(self, config, limit, title_only=False):
+        if title_only:
+            hits = self._title_hits_among_candidates()
+            if hits is not None and len(hits) >= limit:
+                # The newest title matches are the newest matches with the words in their
+                # title: when the candidates hold enough of them, there is nothing to look for.
+                return hits[:limit]
+            return self._find_newest_match_ids(config, limit, title_only=True)
+        self._note_title_hits = bool(
+            self.REUSE_TITLE_HITS and self.order_by_relevance and self.title_candidate_limit
+        )
+        try:
+            ids = self._find_newest_match_ids(config, limit)
+        finally:
+            self._note_title_hits = False
+        self._main_ids = ids
+        return ids
+
+    def _title_hits_among_candidates(self):
+        """The candidates (newest first) whose title has the words; None if not noted."""
+        main, in_title = getattr(self, "_main_ids", None), getattr(self, "_in_title", None)
+        if main is None or in_title is None:
+            return None
+        return [pk for pk in main[: self.candidate_limit] if in_title.get(pk)]
+
+    def _find_newest_match_ids(self, config, limit, title_only=False):
         model = self.queryset.model
         if model._meta.pk.get_internal_type() not in INTEGER_KEYS:
             return super()._newest_match_ids(config, limit, title_only=title_only)
@@ -269,19 +368,27 @@ class BoundedMatchMixin(BoundedRankingMixin):
         if self._estimate_says_walk(self.matching_entries(config, title_only), limit):
             return self._ranked_ids(self._walk(self.queryset, config, title_only), config, limit)
         if self._estimate_trusted(title_only):
+            if self._hash_walk_pays(limit):
+                return self._ranked_ids(self._hash_walk(config, title_only), config, limit)
             return self._ranked_ids(self._collect(config, title_only), config, limit)
         # Several words: the planner takes them to be independent, so "water contamination
         # cajamarca", three words that always come together, looks a hundred times rarer than
-        # it is. The newest WALK_WINDOW pages are walked first: the share that matched tells
+        # it is. But no page has all the words that lacks the rarest: when that one word is
+        # rare, collecting costs little (and a word found nowhere ends the search at once).
+        rarest = self._rarest_word_matches(config, title_only)
+        if rarest is not None and not self._count_says_walk(rarest, total, limit):
+            return self._ranked_ids(self._collect(config, title_only), config, limit)
+        # Otherwise the newest WALK_WINDOW pages are walked first: the share that matched tells
         # whether walking on or collecting every match costs less.
-        walked = self._ranked_ids(self._walk(self._window(), config, title_only), config, limit)
+        window, cutoff = self._window()
+        walked = self._ranked_ids(self._walk(window, config, title_only), config, limit)
         if len(walked) >= limit:
             return walked
         if self._keep_walking(len(walked) / self.WALK_WINDOW, total, limit):
-            pages = self._walk(self.queryset, config, title_only)
-        else:
-            pages = self._collect(config, title_only)
-        return self._ranked_ids(pages, config, limit)
+            # Walk on from where the window ended (not from the newest page again).
+            beyond = self._walk(self._beyond_window(cutoff), config, title_only)
+            return walked + self._ranked_ids(beyond, config, limit - len(walked))
+        return self._ranked_ids(self._collect(config, title_only), config, limit)
 
     def _estimate_trusted(self, title_only):
         """The planner estimates one word well."""
@@ -297,7 +404,8 @@ class BoundedMatchMixin(BoundedRankingMixin):
         return share > 0 and limit / share <= share * total * WINDOW_WALK_COST
 
     def _window(self):
-        """The queryset's newest WALK_WINDOW pages (by publication; all of them if fewer)."""
+        """The queryset's newest WALK_WINDOW pages (by publication; all of them if fewer), and
+        the cutoff that bounds them (a subquery: the value of the page after the window)."""
         field = self.recency_ordering()[0].lstrip("-")
         cutoff = self.queryset.order_by(*self.recency_ordering()).values(field)[
             self.WALK_WINDOW : self.WALK_WINDOW + 1
@@ -305,7 +413,18 @@ class BoundedMatchMixin(BoundedRankingMixin):
         # With fewer pages than that there is no cutoff: the lowest value lets them all in
         # (and keeps the condition one that the column's index answers).
         lowest = datetime.datetime.min.replace(tzinfo=datetime.UTC) if field != "pk" else 0
-        return self.queryset.filter(**{f"{field}__gte": Coalesce(Subquery(cutoff), Value(lowest))})
+        window = self.queryset.filter(
+            **{f"{field}__gte": Coalesce(Subquery(cutoff), Value(lowest))}
+        )
+        return window, cutoff
+
+    def _beyond_window(self, cutoff):
+        """The queryset's pages that ``_window`` left out: older than the cutoff (none when the
+        window held every page), and any never published."""
+        field = self.recency_ordering()[0].lstrip("-")
+        return self.queryset.filter(
+            Q(**{f"{field}__lt": Subquery(cutoff)}) | Q(**{f"{field}__isnull": True})
+        )
 
     def _ranked_ids(self, pages, config, limit):
         """The ids of the newest ``limit`` of ``pages``; their ranks are kept when ranking."""
@@ -316,13 +435,39 @@ class BoundedMatchMixin(BoundedRankingMixin):
         # candidates only, in the same statement.
         rows = ordered.annotate(
             _rank=Subquery(self.entry_rank(config).values("_rank")[:1], output_field=FloatField())
-        ).values_list("pk", "_rank")[:limit]
+        )
+        if getattr(self, "_note_title_hits", False):
+            # Whether the candidate's title has the words too (one more probe of its entry):
+            # see ``_newest_match_ids``.
+            # (A subquery with a limit, which the planner cannot turn into a hash of every
+            # title match.)
+            in_title = (
+                self.own_entry()
+                .filter(self._entry_matches(config, True))
+                .values(_hit=Value(True, output_field=BooleanField()))[:1]
+            )
+            rows = rows.annotate(
+                _in_title=Coalesce(
+                    Subquery(in_title, output_field=BooleanField()),
+                    Value(False),
+                    output_field=BooleanField(),
+                )
+            ).values_list("pk", "_rank", "_in_title")
+        else:
+            rows = rows.annotate(_in_title=Value(None, output_field=BooleanField())).values_list(
+                "pk", "_rank", "_in_title"
+            )
         scores = getattr(self, "_scores", {})
+        in_title = getattr(self, "_in_title", None)
         ids = []
-        for pk, score in rows:
+        for pk, score, title_hit in rows[:limit]:
             scores[pk] = score
             ids.append(pk)
+            if title_hit is not None:
+                in_title = {} if in_title is None else in_title
+                in_title[pk] = title_hit
         self._scores = scores
+        self._in_title = in_title
         return ids
 
     def entry_rank(self, config, object_id=None):
@@ -410,6 +555,9 @@ class AutocompleteQueryCompiler(BoundedMatchMixin, postgres.PostgresAutocomplete
 
     def _estimate_trusted(self, title_only):
         return False
+
+    def _rarest_word_matches(self, config, title_only=False):
+        return None
 
     def _keep_walking(self, share, total, limit):
         # Collecting a rare prefix's matches is cheap; the window found few.
