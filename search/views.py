@@ -256,16 +256,27 @@ def build_results(pages, terms, request):
     pages = list(pages)
     texts = indexed_texts(pages)
     ids = [page.pk for page in pages]
-    specific_pages = Page.objects.filter(pk__in=ids)
     if texts and len(texts) == len(ids):
-        specific_pages = specific_pages.defer_streamfields()
-    specific = {page.pk: page for page in specific_pages.specific()}
+        # Everything a result shows is on the base page, but an article's date: one query
+        # for those, instead of loading every result as its own type (one query per type).
+        specific = {page.pk: page for page in pages}
+        kinds = {page.pk: page_type(page.specific_class or Page) for page in pages}
+        news_ids = [pk for pk, kind in kinds.items() if kind == "news"]
+        dates = dict(
+            NewsArticlePage.objects.filter(pk__in=news_ids).values_list("pk", "date")
+            if news_ids
+            else ()
+        )
+    else:
+        specific = {page.pk: page for page in Page.objects.filter(pk__in=ids).specific()}
+        kinds = {pk: page_type(page) for pk, page in specific.items()}
+        dates = {}
     items = []
     for pk in ids:
         page = specific.get(pk)
         if page is None:
             continue
-        kind = page_type(page)
+        kind = kinds[pk]
         text = texts[pk] if pk in texts else page_text(page)
         items.append(
             {
@@ -274,7 +285,7 @@ def build_results(pages, terms, request):
                 "title_html": highlight(page.title, terms),
                 "type": kind,
                 "type_label": TYPE_LABELS[kind],
-                "date": page_date(page),
+                "date": dates[pk] if pk in dates else page_date(page),
                 "snippet_html": snippet(text, terms),
             }
         )
