@@ -705,6 +705,30 @@ def test_each_search_is_counted_once_in_the_editors_report(client, site):
 
 
 @pytest.mark.django_db
+def test_the_first_search_of_a_day_is_counted_in_one_statement(client, site):
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+    from wagtail.contrib.search_promotions.models import QueryDailyHits
+
+    get(client, q="mining")  # searched yesterday (moved there below): its row id is cached
+    today = timezone.now().date()
+    yesterday = today - datetime.timedelta(days=1)
+    QueryDailyHits.objects.update(date=yesterday)
+    with CaptureQueriesContext(connection) as queries:
+        get(client, q="mining")
+    logged = [q["sql"] for q in queries if "wagtailsearchpromotions_" in q["sql"].lower()]
+    assert len(logged) == 2, logged  # the promotions for the query, then the count
+    hits = QueryDailyHits.objects.filter(query__query_string="mining")
+    assert sorted((row.date, row.hits) for row in hits) == [
+        (yesterday, 1),
+        (today, 1),
+    ]
+
+
+@pytest.mark.django_db
 def test_searching_again_after_the_search_terms_were_cleared_starts_a_new_count(client, site):
     get(client, q="fujimori")
     Query.objects.all().delete()  # an editor clears the report (or old terms are purged)
