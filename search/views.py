@@ -227,24 +227,40 @@ def page_date(page):
 
 
 def indexed_texts(pages):
-    """{page id: its text other than the title} as the database search backends indexed it
-    (the text a search matched), read from the index in one query; {} elsewhere."""
+    """({page id: its text other than the title}, {article id: its date}) as the database
+    search backends indexed them (the text a search matched), read from the index in one
+    query with the articles' dates; ({}, {}) elsewhere."""
     if not pages or not supports_bounding(get_search_backend()):
-        return {}
+        return {}, {}
     from django.db import connection
+    from django.db.models import IntegerField
+    from django.db.models.functions import Cast
     from wagtail.search.models import IndexEntry
 
     column = "body_text" if connection.vendor == "postgresql" else "body"
-    rows = IndexEntry.objects.filter(
-        content_type_id__in={page.content_type_id for page in pages},
-        object_id__in=[str(page.pk) for page in pages],
-    ).values_list("content_type_id", "object_id", column)
-    texts = {(content_type_id, object_id): text for content_type_id, object_id, text in rows}
-    return {
-        page.pk: texts[(page.content_type_id, str(page.pk))]
-        for page in pages
-        if (page.content_type_id, str(page.pk)) in texts
+    article_date = NewsArticlePage.objects.filter(
+        pk=Cast(OuterRef("object_id"), IntegerField())
+    ).values("date")[:1]
+    rows = (
+        IndexEntry.objects.filter(
+            content_type_id__in={page.content_type_id for page in pages},
+            object_id__in=[str(page.pk) for page in pages],
+        )
+        .annotate(article_date=Subquery(article_date, output_field=DateField()))
+        .values_list("content_type_id", "object_id", column, "article_date")
+    )
+    found = {
+        (content_type_id, object_id): (text, date)
+        for content_type_id, object_id, text, date in rows
     }
+    texts, dates = {}, {}
+    for page in pages:
+        entry = found.get((page.content_type_id, str(page.pk)))
+        if entry is not None:
+            texts[page.pk] = entry[0]
+            if entry[1] is not None:
+                dates[page.pk] = entry[1]
+    return texts, dates
 
 
 def build_results(pages, terms, request):
@@ -254,19 +270,13 @@ def build_results(pages, terms, request):
     are neither loaded nor rendered again.
     """
     pages = list(pages)
-    texts = indexed_texts(pages)
+    texts, dates = indexed_texts(pages)
     ids = [page.pk for page in pages]
     if texts and len(texts) == len(ids):
-        # Everything a result shows is on the base page, but an article's date: one query
-        # for those, instead of loading every result as its own type (one query per type).
+        # Everything a result shows is on the base page, or read with the indexed text (an
+        # article's date): no query per page type to load every result as its own type.
         specific = {page.pk: page for page in pages}
         kinds = {page.pk: page_type(page.specific_class or Page) for page in pages}
-        news_ids = [pk for pk, kind in kinds.items() if kind == "news"]
-        dates = dict(
-            NewsArticlePage.objects.filter(pk__in=news_ids).values_list("pk", "date")
-            if news_ids
-            else ()
-        )
     else:
         specific = {page.pk: page for page in Page.objects.filter(pk__in=ids).specific()}
         kinds = {pk: page_type(page) for pk, page in specific.items()}
