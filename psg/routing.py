@@ -44,18 +44,24 @@ def has_own_route(page_class):
     return page_class is not None and page_class.route is not Page.route
 
 
+def fetch(model, pk):
+    """The page `pk` as a `model`, with the foreign keys its template shows (one query)."""
+    queryset = model._default_manager.filter(pk=pk)
+    related = getattr(model, "route_select_related", ())
+    if related:
+        queryset = queryset.select_related(*related)
+    page = queryset.first()
+    if page is None:
+        raise Http404
+    return page
+
+
 def load_specific(page):
     """The page as its own type, with the foreign keys its template shows (one query)."""
     model = page.specific_class
     if model is None or isinstance(page, model):
         return page
-    queryset = model._default_manager.filter(pk=page.pk)
-    related = getattr(model, "route_select_related", ())
-    if related:
-        queryset = queryset.select_related(*related)
-    specific = queryset.first()
-    if specific is None:
-        raise Http404
+    specific = fetch(model, page.pk)
     for key, value in page.__dict__.items():
         specific.__dict__.setdefault(key, value)
     return specific
@@ -66,14 +72,7 @@ def load_complete(page):
     only the fields every page has (psg/sitedata.py)."""
     if not page.get_deferred_fields():
         return page
-    queryset = type(page)._default_manager.filter(pk=page.pk)
-    related = getattr(type(page), "route_select_related", ())
-    if related:
-        queryset = queryset.select_related(*related)
-    complete = queryset.first()
-    if complete is None:
-        raise Http404
-    return complete
+    return fetch(type(page), page.pk)
 
 
 def remember(page, ancestors, root, request):
