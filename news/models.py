@@ -351,10 +351,8 @@ class NewsArticlePage(ArticleCardPreviewMixin, RoutedPageMixin, Page):
             candidates = candidates.exclude(pk=self.pk)
 
         def newest_linked(through, field, ids):
-            link = through.objects.filter(
-                newsarticlepage_id=models.OuterRef("pk"), **{f"{field}__in": ids}
-            )
-            newest = candidates.filter(models.Exists(link)).order_by("-date", "-pk")
+            newest = candidates.filter(has_link(through, **{f"{field}__in": ids}))
+            newest = newest.order_by("-date", "-pk")
             return models.Q(pk__in=newest.values("pk")[:RELATED_COUNT])
 
         shares = models.Q()
@@ -368,13 +366,18 @@ class NewsArticlePage(ArticleCardPreviewMixin, RoutedPageMixin, Page):
         return list(related.order_by("-date", "-pk")[:RELATED_COUNT])
 
 
+def has_link(through, **lookup):
+    """ "The article has a row in the many-to-many table `through` matching `lookup`": one
+    probe of the table's (article, target) index per article tested."""
+    return models.Exists(through.objects.filter(newsarticlepage_id=models.OuterRef("pk"), **lookup))
+
+
 def filed_under(articles, through, field, target):
     """`articles` that have a link to `target` in the many-to-many table `through`; none when
     the target is unknown (or not public)."""
     if target is None:
         return articles.none()
-    link = through.objects.filter(newsarticlepage_id=models.OuterRef("pk"), **{field: target.pk})
-    return articles.filter(models.Exists(link))
+    return articles.filter(has_link(through, **{field: target.pk}))
 
 
 def attach_tags(articles, campaigns):
