@@ -239,6 +239,42 @@ def test_a_large_index_lists_the_same_newest_matches(client, herd, monkeypatch, 
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("rarest", "walks"),
+    [(75_000, 2), (37_500, 1)],
+    ids=["a common rarest word", "a less common rarest word"],
+)
+@pytest.mark.parametrize("query", ["alpaca", "herders alpaca"])
+def test_postgres_sizes_the_first_window_by_the_rarest_word(
+    client, herd, monkeypatch, rarest, walks, query
+):
+    """The first window of newest pages holds enough pages to find the limit if every page
+    with the rarest word matched: when the words do come together, one walk finds them all
+    (the limit of 6 is found in a window of 20 pages; a window of 10, which the site's own
+    newer pages share with the articles, holds fewer, and the walk goes on beyond it)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL walks a window of the newest pages for several words")
+    from search.backends import postgres
+
+    expected = all_result_ids(client, q=query)[0]
+    expected_newest = all_result_ids(client, q=query, sort="newest")[0]
+    monkeypatch.setattr(postgres, "SMALL_INDEX", 0)
+    monkeypatch.setattr(postgres, "estimated_entry_count", lambda connection: 100_000)
+    monkeypatch.setattr(postgres.BoundedMatchMixin, "_estimate_says_walk", lambda *args: False)
+    monkeypatch.setattr(postgres.BoundedMatchMixin, "_estimate_trusted", lambda *args: False)
+    monkeypatch.setattr(postgres.BoundedMatchMixin, "_rarest_word_matches", lambda *args: rarest)
+    monkeypatch.setattr(postgres.BoundedMatchMixin, "WALK_WINDOW", 2)
+    # A limit of 6 (5 shown + 1) in 100,000 entries: 1.25 * 6 * 100,000 / 37,500 = 20 pages.
+    # (Newest first: no title matches are looked for, which would walk too.)
+    with CaptureQueriesContext(connection) as captured:
+        assert search(client, q=query, sort="newest").status_code == 200
+        statements = [query["sql"] for query in captured.captured_queries]
+    assert sum("walked_pages" in sql for sql in statements) == walks
+    assert all_result_ids(client, q=query)[0] == expected
+    assert all_result_ids(client, q=query, sort="newest")[0] == expected_newest
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("rarest", [3, 10**9], ids=["a rare word", "only common words"])
 @pytest.mark.parametrize("query", ["herders alpaca", "alpaca census", "alpaca xylophone"])
 def test_postgres_collects_at_once_when_one_of_several_words_is_rare(
@@ -475,8 +511,9 @@ def test_postgres_weighs_a_hash_walk_by_how_many_pages_it_would_read(herd, monke
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("query", ["highland", "highland report", "alpaca"])
+@pytest.mark.parametrize("walk", [False, True], ids=["collected", "walked"])
 def test_postgres_takes_title_candidates_from_the_candidates_when_enough_have_the_words(
-    client, herd, monkeypatch, query
+    client, herd, monkeypatch, query, walk
 ):
     """The newest title matches are the newest matches whose title has the words: when the
     candidates hold enough of them ("highland": every newest match is a "Highland report"),
@@ -484,6 +521,8 @@ def test_postgres_takes_title_candidates_from_the_candidates_when_enough_have_th
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL notes which candidates have the words in their title")
     from search.backends import postgres
+
+    monkeypatch.setattr(postgres.BoundedMatchMixin, "_walk_pays", lambda *args: walk)
 
     def run(reuse):
         monkeypatch.setattr(postgres.BoundedMatchMixin, "REUSE_TITLE_HITS", reuse)

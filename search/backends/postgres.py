@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import math
 import time
 
 from django.contrib.postgres.search import SearchQueryField, SearchRank
@@ -140,6 +141,8 @@ INTEGER_KEYS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "
 # (no fixed cost to cover any more).
 WALK_COST = 4
 WINDOW_WALK_COST = 1
+# The first window holds this many times the pages that the rarest word says are needed.
+WINDOW_MARGIN = 1.25
 # The index's size changes slowly: the planner's estimate of it is read once a few minutes.
 _ENTRY_COUNT = {"value": None, "read_at": 0.0}
 ENTRY_COUNT_SECONDS = 300
@@ -180,6 +183,7 @@ def estimated_entry_count(connection):
 
 class BoundedMatchMixin(BoundedRankingMixin):
     WALK_WINDOW = 2000
+    MAX_WINDOW = 5000
     # Take the title candidates from the candidates when enough of them have the words in
     # their title (``_newest_match_ids``).
     REUSE_TITLE_HITS = True
@@ -310,16 +314,80 @@ class BoundedMatchMixin(BoundedRankingMixin):
             condition &= in_any
         return condition
 
-    def _walk(self, pages, config, title_only=False):
-        """``pages``, newest first, each tested against its own index entry."""
-        matches = (
-            self.own_entry()
-            .filter(self._entry_matches(config, title_only))
-            .values(_matches=Value(True, output_field=BooleanField()))[:1]
+    def _walk(self, pages, config, limit, title_only=False):
+        """The ids of the newest ``limit`` of ``pages`` that match: the pages are read newest
+        first and each is tested against its own index entry, stopping at the limit.
+
+        One statement and one probe of each page's entry, which for a match also reads its
+        rank and whether its title has the words (``_probe``). The probe sits in the select
+        list of a subquery that the planner may not flatten (``OFFSET 0``), so that it runs
+        once for each page read, only until the limit is reached: as a condition it would run
+        again for each page returned. The walk is built from SQL compiled once per search
+        (the window and the walk beyond it share it), where building it with the ORM for each
+        statement took longer than running it.
+        """
+        probe_sql, probe_params = self._probe(config, title_only)
+        columns = {"_pk": F("pk")}
+        if issubclass(self.queryset.model, Page):
+            columns["_ct"] = F("content_type_id")
+        pages = pages.annotate(**columns).order_by(*self.recency_ordering())
+        pages_sql, pages_params = pages.values_list(*columns).query.sql_with_params()
+        statement = (
+            "SELECT walked._pk, walked._hit FROM ("  # noqa: S608 (compiled SQL, no input)
+            f"SELECT walked_pages._pk, {probe_sql} AS _hit FROM ({pages_sql} OFFSET 0) "
+            "walked_pages OFFSET 0) walked WHERE walked._hit IS NOT NULL LIMIT %s"
         )
-        return pages.annotate(_matches=Subquery(matches, output_field=BooleanField())).filter(
-            _matches=True
+        with connections[self.queryset.db].cursor() as cursor:
+            cursor.execute(statement, [*probe_params, *pages_params, limit])
+            rows = cursor.fetchall()
+        if not self.order_by_relevance:
+            return [pk for pk, _hit in rows]
+        noting = self._noting_title_hits()
+        return self._note_candidates(
+            (pk, hit[0], bool(hit[1]) if noting else None) for pk, hit in rows
         )
+
+    def _noting_title_hits(self):
+        return getattr(self, "_note_title_hits", False)
+
+    def _probe(self, config, title_only):
+        """SQL of one probe of the index entry of the page ``walked_pages`` (its ``_pk`` and
+        ``_ct``): NULL when the entry does not match, else ``[rank, title has the words]``
+        (the rank is 0 when the search is not ranked, and so is the title test when it is not
+        noted). Compiled once per search."""
+        key = (config, title_only, self._noting_title_hits())
+        probes = self.__dict__.setdefault("_probes", {})
+        if key in probes:
+            return probes[key]
+        table = connections[self.queryset.db].ops.quote_name(postgres.IndexEntry._meta.db_table)
+        rank_sql, rank_params = "0", []
+        if self.order_by_relevance:
+            rank_sql, rank_params = self._entry_sql(self.rank_expression(config))
+        title_sql, title_params = "0", []
+        if self._noting_title_hits():
+            title_sql, title_params = self._entry_sql(self._entry_matches(config, True))
+            title_sql = f"CASE WHEN {title_sql} THEN 1 ELSE 0 END"
+        model = self.queryset.model
+        if issubclass(model, Page):
+            # A page is indexed under its own (most specific) content type.
+            type_sql, type_params = "= walked_pages._ct", []
+        else:
+            type_sql, type_params = "= ANY(%s)", [list(get_descendants_content_types_pks(model))]
+        match_sql, match_params = self._entry_sql(self._entry_matches(config, title_only))
+        probes[key] = (
+            f"(SELECT ARRAY[{rank_sql}, {title_sql}]::float8[] FROM {table} "  # noqa: S608
+            f"WHERE {table}.content_type_id {type_sql} "
+            f"AND {table}.object_id = (walked_pages._pk)::text AND {match_sql} LIMIT 1)",
+            [*rank_params, *title_params, *type_params, *match_params],
+        )
+        return probes[key]
+
+    def _entry_sql(self, node):
+        """SQL and params of an expression or a condition on an index entry, its columns named
+        after the entry table."""
+        query = postgres.IndexEntry.objects.all().query
+        node = query.build_where(node) if isinstance(node, Q) else node.resolve_expression(query)
+        return query.get_compiler(self.queryset.db).compile(node)
 
     def _collect(self, config, title_only=False):
         """Every match through the GIN index, then their pages by primary key."""
@@ -359,14 +427,11 @@ class BoundedMatchMixin(BoundedRankingMixin):
             return super()._newest_match_ids(config, limit, title_only=title_only)
         total = estimated_entry_count(connections[self.queryset.db])
         if total < SMALL_INDEX:
-            pages = (
-                self._walk(self.queryset, config, title_only)
-                if self._walk_pays(limit)
-                else self._collect(config, title_only)
-            )
-            return self._ranked_ids(pages, config, limit)
+            if self._walk_pays(limit):
+                return self._walk(self.queryset, config, limit, title_only)
+            return self._ranked_ids(self._collect(config, title_only), config, limit)
         if self._estimate_says_walk(self.matching_entries(config, title_only), limit):
-            return self._ranked_ids(self._walk(self.queryset, config, title_only), config, limit)
+            return self._walk(self.queryset, config, limit, title_only)
         if self._estimate_trusted(title_only):
             if self._hash_walk_pays(limit):
                 return self._ranked_ids(self._hash_walk(config, title_only), config, limit)
@@ -378,17 +443,28 @@ class BoundedMatchMixin(BoundedRankingMixin):
         rarest = self._rarest_word_matches(config, title_only)
         if rarest is not None and not self._count_says_walk(rarest, total, limit):
             return self._ranked_ids(self._collect(config, title_only), config, limit)
-        # Otherwise the newest WALK_WINDOW pages are walked first: the share that matched tells
+        # Otherwise a window of the newest pages is walked first: the share that matched tells
         # whether walking on or collecting every match costs less.
-        window, cutoff = self._window()
-        walked = self._ranked_ids(self._walk(window, config, title_only), config, limit)
+        size = self._window_size(rarest, total, limit)
+        window, cutoff = self._window(size)
+        walked = self._walk(window, config, limit, title_only)
         if len(walked) >= limit:
             return walked
-        if self._keep_walking(len(walked) / self.WALK_WINDOW, total, limit):
+        if self._keep_walking(len(walked) / size, total, limit):
             # Walk on from where the window ended (not from the newest page again).
-            beyond = self._walk(self._beyond_window(cutoff), config, title_only)
-            return walked + self._ranked_ids(beyond, config, limit - len(walked))
+            beyond = self._beyond_window(cutoff)
+            return walked + self._walk(beyond, config, limit - len(walked), title_only)
         return self._ranked_ids(self._collect(config, title_only), config, limit)
+
+    def _window_size(self, rarest, total, limit):
+        """How many of the newest pages to walk first: WALK_WINDOW, or enough to find the limit
+        if the words came together as often as the rarest of them appears (they often do: a
+        name, a place), up to MAX_WINDOW. A larger window costs nothing when the words do come
+        together (the walk stops at the limit) and saves a second statement."""
+        if not rarest:
+            return self.WALK_WINDOW
+        needed = math.ceil(limit * WINDOW_MARGIN * total / rarest)
+        return min(max(self.WALK_WINDOW, needed), self.MAX_WINDOW)
 
     def _estimate_trusted(self, title_only):
         """The planner estimates one word well."""
@@ -403,13 +479,14 @@ class BoundedMatchMixin(BoundedRankingMixin):
         matches read (a page tested costs about what a match collected does)."""
         return share > 0 and limit / share <= share * total * WINDOW_WALK_COST
 
-    def _window(self):
-        """The queryset's newest WALK_WINDOW pages (by publication; all of them if fewer), and
+    def _window(self, size):
+        """The queryset's newest ``size`` pages (by publication; all of them if fewer), and
         the cutoff that bounds them (a subquery: the value of the page after the window)."""
-        field = self.recency_ordering()[0].lstrip("-")
-        cutoff = self.queryset.order_by(*self.recency_ordering()).values(field)[
-            self.WALK_WINDOW : self.WALK_WINDOW + 1
-        ]
+        newest = self.recency_ordering()[0]
+        field = newest.lstrip("-")
+        # Ordered by the value alone: the cutoff is the same whichever order ties come in, and
+        # the column's index gives it without sorting.
+        cutoff = self.queryset.order_by(newest).values(field)[size : size + 1]
         # With fewer pages than that there is no cutoff: the lowest value lets them all in
         # (and keeps the condition one that the column's index answers).
         lowest = datetime.datetime.min.replace(tzinfo=datetime.UTC) if field != "pk" else 0
@@ -436,7 +513,7 @@ class BoundedMatchMixin(BoundedRankingMixin):
         rows = ordered.annotate(
             _rank=Subquery(self.entry_rank(config).values("_rank")[:1], output_field=FloatField())
         )
-        if getattr(self, "_note_title_hits", False):
+        if self._noting_title_hits():
             # Whether the candidate's title has the words too (one more probe of its entry):
             # see ``_newest_match_ids``.
             # (A subquery with a limit, which the planner cannot turn into a hash of every
@@ -457,10 +534,15 @@ class BoundedMatchMixin(BoundedRankingMixin):
             rows = rows.annotate(_in_title=Value(None, output_field=BooleanField())).values_list(
                 "pk", "_rank", "_in_title"
             )
+        return self._note_candidates(rows[:limit])
+
+    def _note_candidates(self, rows):
+        """The ids of ``(id, rank, title has the words or None)`` rows, in their order; the
+        ranks and title hits are kept for later (``rank_candidates``, ``_newest_match_ids``)."""
         scores = getattr(self, "_scores", {})
         in_title = getattr(self, "_in_title", None)
         ids = []
-        for pk, score, title_hit in rows[:limit]:
+        for pk, score, title_hit in rows:
             scores[pk] = score
             ids.append(pk)
             if title_hit is not None:
@@ -473,13 +555,7 @@ class BoundedMatchMixin(BoundedRankingMixin):
     def entry_rank(self, config, object_id=None):
         """Index entries annotated with ``_rank``, the stock query's rank of the page: each
         for the page of the outer query, or those of ``object_id`` (a list of ids)."""
-        # What the stock query ranks with (``build_tsrank`` of a plain-text query), with the
-        # query worked out once a statement.
-        search_query = Once(self.build_tsquery(self.query, config=config))
-        rank = None
-        for vector, weight in self.entry_vectors():
-            term = SearchRank(vector, search_query, weights=self.sql_weights) * weight
-            rank = term if rank is None else rank + term
+        rank = self.rank_expression(config)
         if object_id is None:
             entries = self.own_entry()
         else:
@@ -488,6 +564,16 @@ class BoundedMatchMixin(BoundedRankingMixin):
                 object_id__in=[str(pk) for pk in object_id],
             )
         return entries.annotate(_rank=rank)
+
+    def rank_expression(self, config):
+        """What the stock query ranks an index entry with (``build_tsrank`` of a plain-text
+        query), with the query worked out once a statement."""
+        search_query = Once(self.build_tsquery(self.query, config=config))
+        rank = None
+        for vector, weight in self.entry_vectors():
+            term = SearchRank(vector, search_query, weights=self.sql_weights) * weight
+            rank = term if rank is None else rank + term
+        return rank
 
     def own_entry(self):
         """The index entry of the outer query's page (one index probe)."""
