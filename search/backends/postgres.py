@@ -10,12 +10,9 @@ from django.db import connections
 from django.db.models import (
     BigIntegerField,
     BooleanField,
-    CharField,
     ExpressionWrapper,
     F,
-    FloatField,
     Func,
-    OuterRef,
     Q,
     Subquery,
     Value,
@@ -314,17 +311,19 @@ class BoundedMatchMixin(BoundedRankingMixin):
             condition &= in_any
         return condition
 
-    def _walk(self, pages, config, limit, title_only=False):
-        """The ids of the newest ``limit`` of ``pages`` that match: the pages are read newest
-        first and each is tested against its own index entry, stopping at the limit.
+    def _newest_matches(self, pages, config, limit, title_only=False):
+        """The ids of the newest ``limit`` of ``pages`` that match, newest first; when ranking,
+        their ranks (and, when noted, whether their title has the words) are kept for later
+        (``rank_candidates``, ``_newest_match_ids``).
 
-        One statement and one probe of each page's entry, which for a match also reads its
-        rank and whether its title has the words (``_probe``). The probe sits in the select
-        list of a subquery that the planner may not flatten (``OFFSET 0``), so that it runs
-        once for each page read, only until the limit is reached: as a condition it would run
-        again for each page returned. The walk is built from SQL compiled once per search
-        (the window and the walk beyond it share it), where building it with the ORM for each
-        statement took longer than running it.
+        ``pages`` is every page or a window of them (a walk), or pages already known to match
+        (the hash walk, the collected matches). They are read newest first, each tested
+        against its own index entry by one probe that also reads its rank and title test
+        (``_probe``), until the limit is reached. The probe sits in the select list of a
+        subquery that the planner may not flatten (``OFFSET 0``), so that it runs once for
+        each page read: as a condition it would run again for each page returned. The
+        statement is built from SQL compiled once per search, where building it with the ORM
+        for each statement took longer than running it.
         """
         probe_sql, probe_params = self._probe(config, title_only)
         columns = {"_pk": F("pk")}
@@ -340,12 +339,14 @@ class BoundedMatchMixin(BoundedRankingMixin):
         with connections[self.queryset.db].cursor() as cursor:
             cursor.execute(statement, [*probe_params, *pages_params, limit])
             rows = cursor.fetchall()
-        if not self.order_by_relevance:
-            return [pk for pk, _hit in rows]
-        noting = self._noting_title_hits()
-        return self._note_candidates(
-            (pk, hit[0], bool(hit[1]) if noting else None) for pk, hit in rows
-        )
+        ids = [pk for pk, _hit in rows]
+        if self.order_by_relevance:
+            scores = self.__dict__.setdefault("_scores", {})
+            scores.update((pk, rank) for pk, (rank, _title) in rows)
+            if self._noting_title_hits():
+                in_title = self._in_title = getattr(self, "_in_title", None) or {}
+                in_title.update((pk, bool(title)) for pk, (_rank, title) in rows)
+        return ids
 
     def _noting_title_hits(self):
         return getattr(self, "_note_title_hits", False)
@@ -428,33 +429,41 @@ class BoundedMatchMixin(BoundedRankingMixin):
         total = estimated_entry_count(connections[self.queryset.db])
         if total < SMALL_INDEX:
             if self._walk_pays(limit):
-                return self._walk(self.queryset, config, limit, title_only)
-            return self._ranked_ids(self._collect(config, title_only), config, limit)
+                return self._newest_matches(self.queryset, config, limit, title_only)
+            return self._newest_matches(
+                self._collect(config, title_only), config, limit, title_only
+            )
         if self._estimate_says_walk(self.matching_entries(config, title_only), limit):
-            return self._walk(self.queryset, config, limit, title_only)
+            return self._newest_matches(self.queryset, config, limit, title_only)
         if self._estimate_trusted(title_only):
             if self._hash_walk_pays(limit):
-                return self._ranked_ids(self._hash_walk(config, title_only), config, limit)
-            return self._ranked_ids(self._collect(config, title_only), config, limit)
+                return self._newest_matches(
+                    self._hash_walk(config, title_only), config, limit, title_only
+                )
+            return self._newest_matches(
+                self._collect(config, title_only), config, limit, title_only
+            )
         # Several words: the planner takes them to be independent, so "water contamination
         # cajamarca", three words that always come together, looks a hundred times rarer than
         # it is. But no page has all the words that lacks the rarest: when that one word is
         # rare, collecting costs little (and a word found nowhere ends the search at once).
         rarest = self._rarest_word_matches(config, title_only)
         if rarest is not None and not self._count_says_walk(rarest, total, limit):
-            return self._ranked_ids(self._collect(config, title_only), config, limit)
+            return self._newest_matches(
+                self._collect(config, title_only), config, limit, title_only
+            )
         # Otherwise a window of the newest pages is walked first: the share that matched tells
         # whether walking on or collecting every match costs less.
         size = self._window_size(rarest, total, limit)
         window, cutoff = self._window(size)
-        walked = self._walk(window, config, limit, title_only)
+        walked = self._newest_matches(window, config, limit, title_only)
         if len(walked) >= limit:
             return walked
         if self._keep_walking(len(walked) / size, total, limit):
             # Walk on from where the window ended (not from the newest page again).
             beyond = self._beyond_window(cutoff)
-            return walked + self._walk(beyond, config, limit - len(walked), title_only)
-        return self._ranked_ids(self._collect(config, title_only), config, limit)
+            return walked + self._newest_matches(beyond, config, limit - len(walked), title_only)
+        return self._newest_matches(self._collect(config, title_only), config, limit, title_only)
 
     def _window_size(self, rarest, total, limit):
         """How many of the newest pages to walk first: WALK_WINDOW, or enough to find the limit
@@ -503,67 +512,14 @@ class BoundedMatchMixin(BoundedRankingMixin):
             Q(**{f"{field}__lt": Subquery(cutoff)}) | Q(**{f"{field}__isnull": True})
         )
 
-    def _ranked_ids(self, pages, config, limit):
-        """The ids of the newest ``limit`` of ``pages``; their ranks are kept when ranking."""
-        ordered = pages.order_by(*self.recency_ordering())
-        if not self.order_by_relevance:
-            return list(ordered.values_list("pk", flat=True)[:limit])
-        # Each candidate's rank comes with it: PostgreSQL works it out after the limit, for the
-        # candidates only, in the same statement.
-        rows = ordered.annotate(
-            _rank=Subquery(self.entry_rank(config).values("_rank")[:1], output_field=FloatField())
+    def entry_rank(self, config, object_ids):
+        """The index entries of the pages ``object_ids``, annotated with ``_rank``: the stock
+        query's rank of the page."""
+        entries = postgres.IndexEntry.objects.filter(
+            content_type_id__in=get_descendants_content_types_pks(self.queryset.model),
+            object_id__in=[str(pk) for pk in object_ids],
         )
-        if self._noting_title_hits():
-            # Whether the candidate's title has the words too (one more probe of its entry):
-            # see ``_newest_match_ids``.
-            # (A subquery with a limit, which the planner cannot turn into a hash of every
-            # title match.)
-            in_title = (
-                self.own_entry()
-                .filter(self._entry_matches(config, True))
-                .values(_hit=Value(True, output_field=BooleanField()))[:1]
-            )
-            rows = rows.annotate(
-                _in_title=Coalesce(
-                    Subquery(in_title, output_field=BooleanField()),
-                    Value(False),
-                    output_field=BooleanField(),
-                )
-            ).values_list("pk", "_rank", "_in_title")
-        else:
-            rows = rows.annotate(_in_title=Value(None, output_field=BooleanField())).values_list(
-                "pk", "_rank", "_in_title"
-            )
-        return self._note_candidates(rows[:limit])
-
-    def _note_candidates(self, rows):
-        """The ids of ``(id, rank, title has the words or None)`` rows, in their order; the
-        ranks and title hits are kept for later (``rank_candidates``, ``_newest_match_ids``)."""
-        scores = getattr(self, "_scores", {})
-        in_title = getattr(self, "_in_title", None)
-        ids = []
-        for pk, score, title_hit in rows:
-            scores[pk] = score
-            ids.append(pk)
-            if title_hit is not None:
-                in_title = {} if in_title is None else in_title
-                in_title[pk] = title_hit
-        self._scores = scores
-        self._in_title = in_title
-        return ids
-
-    def entry_rank(self, config, object_id=None):
-        """Index entries annotated with ``_rank``, the stock query's rank of the page: each
-        for the page of the outer query, or those of ``object_id`` (a list of ids)."""
-        rank = self.rank_expression(config)
-        if object_id is None:
-            entries = self.own_entry()
-        else:
-            entries = postgres.IndexEntry.objects.filter(
-                content_type_id__in=get_descendants_content_types_pks(self.queryset.model),
-                object_id__in=[str(pk) for pk in object_id],
-            )
-        return entries.annotate(_rank=rank)
+        return entries.annotate(_rank=self.rank_expression(config))
 
     def rank_expression(self, config):
         """What the stock query ranks an index entry with (``build_tsrank`` of a plain-text
@@ -574,17 +530,6 @@ class BoundedMatchMixin(BoundedRankingMixin):
             term = SearchRank(vector, search_query, weights=self.sql_weights) * weight
             rank = term if rank is None else rank + term
         return rank
-
-    def own_entry(self):
-        """The index entry of the outer query's page (one index probe)."""
-        model = self.queryset.model
-        entries = postgres.IndexEntry.objects.filter(
-            object_id=Cast(OuterRef("pk"), CharField(max_length=50))
-        )
-        if issubclass(model, Page):
-            # A page is indexed under its own (most specific) content type.
-            return entries.filter(content_type_id=OuterRef("content_type_id"))
-        return entries.filter(content_type_id__in=get_descendants_content_types_pks(model))
 
     def search(self, config, start, stop, score_field=None, backend=None):
         ids = self.candidate_ids(config)
