@@ -140,19 +140,16 @@ class CampaignPage(CampaignCardPreviewMixin, RoutedPageMixin, Page):
 
         A hub previewed before its first save has no articles yet.
         """
-        from news.models import CARD_FIELDS, NewsArticlePage
+        from news.models import CARD_FIELDS, NewsArticlePage, has_link
 
         if self.pk is None:
             return NewsArticlePage.objects.none()
         # Newest first through the articles' date index, each article's campaigns tested by
         # one index probe: the first twenty are found without reading every article of a
         # large campaign (a join from the campaign's side would read and sort all of them).
-        in_campaign = NewsArticlePage.campaigns.through.objects.filter(
-            newsarticlepage_id=models.OuterRef("pk"), campaignpage_id=self.pk
-        )
+        in_campaign = has_link(NewsArticlePage.campaigns.through, campaignpage_id=self.pk)
         return only_for_cards(
-            sitedata.public(NewsArticlePage.objects.live().filter(models.Exists(in_campaign))),
-            CARD_FIELDS,
+            sitedata.public(NewsArticlePage.objects.live().filter(in_campaign)), CARD_FIELDS
         ).order_by("-date", "-pk")
 
     def timeline(self, request=None, news=None):

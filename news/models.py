@@ -403,14 +403,14 @@ def attach_tags(articles, campaigns):
     )
     filed = {pk: ([], []) for pk in ids}
     for article_id, target_id, kind in links:
-        found = choices[kind].get(target_id)
-        if found is not None:
-            filed[article_id][kind].append(found)
+        choice = choices[kind].get(target_id)
+        if choice is not None:
+            filed[article_id][kind].append(choice)
     for article in articles:
         if article.pk in filed:
             article._filed_tags = tuple(
-                [item for _, item in sorted(found, key=lambda pair: pair[0])]
-                for found in filed[article.pk]
+                [item for _, item in sorted(tags, key=lambda pair: pair[0])]
+                for tags in filed[article.pk]
             )
 
 

@@ -280,7 +280,6 @@ def build_results(pages, terms, request):
     else:
         specific = {page.pk: page for page in Page.objects.filter(pk__in=ids).specific()}
         kinds = {pk: page_type(page) for pk, page in specific.items()}
-        dates = {}
     items = []
     for pk in ids:
         page = specific.get(pk)
