@@ -277,32 +277,41 @@ def test_postgres_sizes_the_first_window_by_the_rarest_word(
 @pytest.mark.django_db
 @pytest.mark.parametrize("rarest", [3, 10**9], ids=["a rare word", "only common words"])
 @pytest.mark.parametrize("query", ["herders alpaca", "alpaca census", "alpaca xylophone"])
+@pytest.mark.parametrize("hashed", [False, True], ids=["joined", "hashed"])
 def test_postgres_collects_at_once_when_one_of_several_words_is_rare(
-    client, herd, monkeypatch, rarest, query
+    client, herd, monkeypatch, rarest, query, hashed
 ):
     """No page has all the words that lacks the rarest one: when the planner says that word is
-    rare, the matches are collected without walking the newest pages first."""
+    rare, the matches are listed without walking the newest pages first (collected, or
+    hashed and the pages walked against them when the planner's estimate says that reads
+    fewer pages)."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL chooses how to list the newest matches from the planner")
     from search.backends import postgres
 
     expected = all_result_ids(client, q=query)[0]
+    expected_newest = all_result_ids(client, q=query, sort="newest")[0]
     monkeypatch.setattr(postgres, "SMALL_INDEX", 0)
     monkeypatch.setattr(postgres.BoundedMatchMixin, "_estimate_says_walk", lambda *args: False)
     monkeypatch.setattr(postgres.BoundedMatchMixin, "_rarest_word_matches", lambda *args: rarest)
     monkeypatch.setattr(postgres, "estimated_entry_count", lambda connection: 100_000)
+    monkeypatch.setattr(postgres.BoundedMatchMixin, "_hash_walk_pays", lambda *args: hashed)
     with CaptureQueriesContext(connection) as captured:
         assert all_result_ids(client, q=query)[0] == expected
-    # Collecting reads the pages whose ids are among the matches; a walk reads every page.
+        assert all_result_ids(client, q=query, sort="newest")[0] == expected_newest
+    # Collecting reads the pages whose ids are among the matches, a hash walk looks each page
+    # up among them; a walk tests every page against its entry.
     statements = [query["sql"] for query in captured.captured_queries]
-    collected = ['"wagtailcore_page"."id" IN (SELECT' in sql for sql in statements]
+    collected = ['"wagtailcore_page"."id" = ANY(ARRAY(SELECT' in sql for sql in statements]
+    hash_walked = ['COALESCE(("wagtailcore_page"."id" IN (SELECT' in sql for sql in statements]
     walked = [
-        "walked_pages" in sql and not among
-        for sql, among in zip(statements, collected, strict=True)
+        "walked_pages" in sql and not (among or hashed_ids)
+        for sql, among, hashed_ids in zip(statements, collected, hash_walked, strict=True)
     ]
     assert any(walked) == (rarest > 3)
     if rarest <= 3:
-        assert any(collected)
+        assert any(hash_walked) == hashed
+        assert any(collected) == (not hashed)
 
 
 @pytest.mark.django_db
