@@ -361,12 +361,10 @@ SQLITE_WAYS = {
         "MAX_WINDOW": 3,
         "COLLECT_COST": float("inf"),
     },
-    "collected after one page": {
-        "RARE_MATCHES": 1,
-        "MIN_WINDOW": 1,
-        "MAX_WINDOW": 1,
-        "COLLECT_COST": 0,
-    },
+    # The first rows read say that walking would cost more than collecting.
+    "collected by the first rows' share": {"RARE_MATCHES": 1, "COLLECT_COST": 0},
+    # When the newest page does not match, what is left looks costlier to walk than to collect.
+    "collected after one page": {"RARE_MATCHES": 1, "MIN_WINDOW": 1, "MAX_WINDOW": 1},
     "a range for each row id": {
         "RARE_MATCHES": 1,
         "RUN_GAP": 0,
@@ -406,6 +404,39 @@ def test_sqlite_lists_the_same_newest_matches_whichever_way_it_reads(
     assert all_result_ids(client, q=query)[0] == expected
     assert all_result_ids(client, q=query, sort="newest")[0] == expected_newest
     assert all_result_ids(client, q=query, campaign="truth-commission")[0] == expected_truth
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("way", "windows"),
+    [("collected by the first rows' share", 0), ("collected after one page", 1), ("one window", 1)],
+)
+def test_sqlite_walks_only_while_walking_costs_less_than_collecting(
+    client, herd, monkeypatch, way, windows
+):
+    """Before a window of pages is read, the share of matches among the first rows says
+    whether walking would read more pages than there are matches to collect; after each
+    window, the share found so far says it. ("alpaca census": one old page, the newest
+    page does not match.)"""
+    sqlite_only()
+    from search.backends import sqlite
+
+    query = "alpaca census"
+    expected = all_result_ids(client, q=query, sort="newest")[0]
+    assert expected == [herd["old_title_match"].pk]
+    sqlite_way(monkeypatch, way)
+    # (The index's size is read once in a while: not one left over from another test.)
+    monkeypatch.setattr(sqlite, "index_size", lambda: 1000)
+    read = []
+    matching_rowids = sqlite.RankedSearchQueryCompiler.matching_rowids
+
+    def counted(self, match, rowids):
+        read.append(len(rowids))
+        return matching_rowids(self, match, rowids)
+
+    monkeypatch.setattr(sqlite.RankedSearchQueryCompiler, "matching_rowids", counted)
+    assert result_ids(search(client, q=query, sort="newest")) == expected
+    assert len(read) == windows
 
 
 @pytest.mark.django_db

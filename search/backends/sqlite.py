@@ -192,9 +192,14 @@ class RankedSearchQueryCompiler(BoundedRankingMixin, stock.SQLiteSearchQueryComp
                 self._rare_matches = rows
             return [pk for pk, _entry in rows[:limit]]
         pages = self._entries().order_by(*self.recency_ordering()).values_list("pk", "_entry")
-        # The first window: as many pages as the share of matches among the rows just read
-        # says will hold ``limit`` matches, and a little more.
+        # The share of matches among the rows just read says how many pages hold ``limit``
+        # matches, and how many matches there are: when walking that many pages costs more
+        # than collecting them all, they are collected at once (two words each in a few
+        # thousand pages, seldom together, would have the walk read ten thousand pages
+        # first). Otherwise the first window is that many pages, and a little more.
         share = len(rowids) / (max(rowids) - min(rowids) + 1)
+        if limit / share > share * index_size() * COLLECT_COST:
+            return self._collect(config, limit, title_only)
         size = min(max(math.ceil(limit / share * 1.2), MIN_WINDOW), MAX_WINDOW)
         found, read = [], 0
         while True:
