@@ -340,9 +340,12 @@ class BoundedMatchMixin(BoundedRankingMixin):
         against its own index entry by one probe that also reads its rank and title test
         (``_probe``), until the limit is reached. The probe sits in the select list of a
         subquery that the planner may not flatten (``OFFSET 0``), so that it runs once for
-        each page read: as a condition it would run again for each page returned. The
-        statement is built from SQL compiled once per search, where building it with the ORM
-        for each statement took longer than running it.
+        each page read: as a condition it would run again for each page returned. The outer
+        levels add no ORDER BY, which would have every page probed before sorting: they keep
+        the order the innermost subquery sorted its rows in, as PostgreSQL's subquery scans do
+        (the tests compare the results with those of a plainly sorted query). The statement
+        is built from SQL compiled once per search, where building it with the ORM for each
+        statement took longer than running it.
         """
         probe_sql, probe_params = self._probe(config, title_only)
         columns = {"_pk": F("pk")}
@@ -605,16 +608,6 @@ class AutocompleteQueryCompiler(BoundedMatchMixin, postgres.PostgresAutocomplete
     def _estimate_says_walk(self, entries, limit):
         # The planner cannot estimate a prefix ("caja:*"): the window decides.
         return False
-
-    def _listed_matches(self, config, limit, title_only):
-        """The newest matches, when the planner says they are few enough to list: the pages
-        walked newest first against a hash of their ids when that reads fewer pages than
-        joining every match to its page (``_hash_walk_pays``), else the matches collected."""
-        if self._hash_walk_pays(limit):
-            pages = self._hash_walk(config, title_only)
-        else:
-            pages = self._collect(config, title_only)
-        return self._newest_matches(pages, config, limit, title_only)
 
     def _estimate_trusted(self, title_only):
         return False
