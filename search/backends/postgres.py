@@ -203,6 +203,8 @@ class BoundedMatchMixin(BoundedRankingMixin):
     # Take the title candidates from the candidates when enough of them have the words in
     # their title (``_newest_match_ids``).
     REUSE_TITLE_HITS = True
+    # Whether the search under way notes which candidates have the words in their title.
+    _note_title_hits = False
 
     def _match_vector(self, title_only=False):
         vectors = [vector for vector, _weight in self.entry_vectors()]
@@ -365,20 +367,17 @@ class BoundedMatchMixin(BoundedRankingMixin):
         if self.order_by_relevance:
             scores = self.__dict__.setdefault("_scores", {})
             scores.update((pk, rank) for pk, (rank, _title) in rows)
-            if self._noting_title_hits():
+            if self._note_title_hits:
                 in_title = self._in_title = getattr(self, "_in_title", None) or {}
                 in_title.update((pk, bool(title)) for pk, (_rank, title) in rows)
         return ids
-
-    def _noting_title_hits(self):
-        return getattr(self, "_note_title_hits", False)
 
     def _probe(self, config, title_only):
         """SQL of one probe of the index entry of the page ``walked_pages`` (its ``_pk`` and
         ``_ct``): NULL when the entry does not match, else ``[rank, title has the words]``
         (the rank is 0 when the search is not ranked, and so is the title test when it is not
         noted). Compiled once per search."""
-        key = (config, title_only, self._noting_title_hits())
+        key = (config, title_only, self._note_title_hits)
         probes = self.__dict__.setdefault("_probes", {})
         if key in probes:
             return probes[key]
@@ -387,7 +386,7 @@ class BoundedMatchMixin(BoundedRankingMixin):
         if self.order_by_relevance:
             rank_sql, rank_params = self._entry_sql(self.rank_expression(config))
         title_sql, title_params = "0", []
-        if self._noting_title_hits():
+        if self._note_title_hits:
             title_sql, title_params = self._entry_sql(self._entry_matches(config, True))
             title_sql = f"CASE WHEN {title_sql} THEN 1 ELSE 0 END"
         model = self.queryset.model
