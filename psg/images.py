@@ -57,7 +57,7 @@ def images_in(value):
 
 
 def prefetch_renditions(images):
-    """Fetch the renditions of `images` (None and repeats skipped) in one query."""
+    """Fetch the renditions of `images` (None and unsaved images skipped) in one query."""
     images = [image for image in images if image is not None and image.pk is not None]
     if images:
         prefetch_related_objects(images, "renditions")

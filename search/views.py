@@ -11,8 +11,17 @@ import re
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db.models import BooleanField, DateField, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import (
+    BooleanField,
+    DateField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -233,8 +242,6 @@ def indexed_texts(pages):
     if not pages or not supports_bounding(get_search_backend()):
         return {}, {}
     from django.db import connection
-    from django.db.models import IntegerField
-    from django.db.models.functions import Cast
     from wagtail.search.models import IndexEntry
 
     column = "body_text" if connection.vendor == "postgresql" else "body"
