@@ -1,0 +1,48 @@
+"""Helpers that build content and people for tests: one place, imported by every test module.
+
+Older modules still carry private copies of some of these; new tests import from here.
+"""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+PASSWORD = "a-long-enough-password-42"
+
+
+def publish(page):
+    """Save a revision of `page` and publish it, as a moderator's "Publish" does."""
+    page.save_revision().publish()
+    return page
+
+
+def add_article(news_index, title, campaigns=(), topics=(), days_ago=0, **fields):
+    """Publish a news article under `news_index`, dated `days_ago` days before 1 November 2026."""
+    from news.models import NewsArticlePage
+
+    page = NewsArticlePage(
+        title=title,
+        summary=fields.pop("summary", f"Summary of {title}."),
+        date=fields.pop("date", datetime.date(2026, 11, 1) - datetime.timedelta(days=days_ago)),
+        **fields,
+    )
+    news_index.add_child(instance=page)
+    page.campaigns.set(campaigns)
+    page.topics.set(topics)
+    return publish(page)
+
+
+def make_user(username, *groups, superuser=False):
+    """A user in the named groups (created by the data migrations: Editors, Moderators, …)."""
+    user = get_user_model().objects.create_user(
+        username=username,
+        email=f"{username}@perusupportgroup.org.uk",
+        password=PASSWORD,
+        first_name=username.title(),
+        is_superuser=superuser,
+        is_staff=superuser,
+    )
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    return user
