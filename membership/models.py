@@ -12,7 +12,7 @@ from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import ModelLogEntry, Page
 from wagtail.search import index
 
 from psg.routing import RoutedPageMixin
@@ -20,6 +20,9 @@ from psg.routing import RoutedPageMixin
 from .blocks import ReasonBlock
 
 logger = logging.getLogger(__name__)
+
+# The action under which each run of the retention policy is recorded in Wagtail's log.
+PURGE_LOG_ACTION = "membership.purge"
 
 
 def validate_email_list(value):
@@ -181,6 +184,14 @@ class MembershipApplication(models.Model):
     )
     created_at = models.DateTimeField("received", default=timezone.now, db_index=True)
     updated_at = models.DateTimeField("last changed", auto_now=True)
+    decided_at = models.DateTimeField(
+        "decided",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the status was last set to Approved or Declined. The details of a "
+        "declined application are removed a set number of days after this date.",
+    )
 
     # Audit and spam control. The address the form was sent from is kept only as a keyed hash.
     ip_hash = models.CharField(
@@ -227,6 +238,36 @@ class MembershipApplication(models.Model):
             return f"Anonymised application #{self.pk}"
         return f"{self.name} <{self.email}>"
 
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "status" in update_fields:
+            if "status" not in self.get_deferred_fields():
+                self.date_decision()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "decided_at"}
+        super().save(*args, **kwargs)
+
+    def date_decision(self):
+        """Keep decided_at in step with the status, whoever saves it (admin, shell, command).
+
+        It is set when the status becomes Approved or Declined (or changes between them) and
+        cleared when it goes back to New; a save that leaves the status as it was leaves the date
+        alone. A new application saved with a decision date keeps that date.
+        """
+        if self.status == self.Status.NEW:
+            self.decided_at = None
+            return
+        if self._state.adding:
+            stored_status = None
+            if self.decided_at is not None:
+                return
+        else:
+            stored_status = (
+                type(self)._base_manager.filter(pk=self.pk).values_list("status", flat=True).first()
+            )
+        if self.status != stored_status:
+            self.decided_at = timezone.now()
+
     def anonymise(self, now=None):
         """Remove every personal detail; keep type, country, source, status and dates."""
         self.name = ""
@@ -246,3 +287,5 @@ class MembershipApplication(models.Model):
                 "updated_at",
             ]
         )
+        # Wagtail's history names the object as it was when each entry was written.
+        ModelLogEntry.objects.for_instance(self).update(label=str(self))

@@ -2,15 +2,46 @@
 
 Only membership officers (the group the app's data migration creates) and superusers may see
 applications. Everyone else gets 403 on every URL below /admin/membership/membershipapplication/.
+
+Each run of the retention policy is recorded in Wagtail's log as "membership.purge", against the
+application model: the site history shows it to whoever may view applications and to nobody else.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib.admin.utils import lookup_field
+from django.urls import reverse
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, HelpPanel
+from wagtail.log_actions import LogFormatter
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, modeladmin_register
 from wagtail_modeladmin.views import HistoryView, IndexView
 
-from .models import MembershipApplication
+from .models import PURGE_LOG_ACTION, MembershipApplication
+
+
+class RetentionPolicyApplied(LogFormatter):
+    """How a run of purge_membership_applications reads in the site history: counts only."""
+
+    label = "Apply the retention policy"
+
+    def format_message(self, log_entry):
+        data = log_entry.data
+        verb = "deleted" if data.get("removal") == "delete" else "anonymised"
+        counts = f"{data.get('declined', 0)} declined and {data.get('stale', 0)} stale"
+        if "anonymised_earlier" in data:
+            counts += f" and {data['anonymised_earlier']} earlier anonymised"
+        return (
+            f"Retention policy applied: {counts} application(s) {verb} (declined "
+            f"{data.get('declined_days')} days after the decision, others "
+            f"{data.get('days')} days after arrival), run by {data.get('command')}"
+        )
+
+
+@hooks.register("register_log_actions")
+def register_retention_action(actions):
+    actions.register_action(PURGE_LOG_ACTION)(RetentionPolicyApplied)
 
 
 class ApplicationPermissionHelper(PermissionHelper):
@@ -32,11 +63,22 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ApplicationIndexView(IndexView):
-    """The list, with readable export headings and cells safe to open in a spreadsheet."""
+    """The list, with readable export headings, cells safe to open in a spreadsheet, and a link
+    to the record of the retention policy's runs."""
 
     @property
     def export_headings(self):
         return self.model_admin.export_headings
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The runs of the retention policy: the site history, filtered to that action.
+        context["retention_history_url"] = (
+            reverse("wagtailadmin_reports:site_history")
+            + "?"
+            + urlencode({"action": PURGE_LOG_ACTION})
+        )
+        return context
 
     def to_row_dict(self, item):
         """Like modeladmin's, but an empty value stays an empty cell rather than a dash."""
@@ -70,6 +112,7 @@ class MembershipApplicationAdmin(ModelAdmin):
     history_view_class = ApplicationHistoryView
     index_view_class = ApplicationIndexView
     inspect_view_enabled = True
+    index_template_name = "membership/admin/index.html"
 
     list_display = ("name", "email", "membership_type", "status", "created_at")
     list_filter = ("status", "membership_type", "created_at")
@@ -88,6 +131,7 @@ class MembershipApplicationAdmin(ModelAdmin):
         "status",
         "created_at",
         "updated_at",
+        "decided_at",
         "submission_count",
         "later_submissions",
         "notified_at",

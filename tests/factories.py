@@ -46,3 +46,19 @@ def make_user(username, *groups, superuser=False):
     for name in groups:
         user.groups.add(Group.objects.get(name=name))
     return user
+
+
+def listing_rows(html):
+    """The text of each cell, row by row, of the first admin listing table (`table.listing`);
+    an empty list when the page has none (an empty listing shows a message instead)."""
+    import re
+
+    table = re.search(r'<table class="listing">.*?<tbody>(.*?)</tbody>', html, re.S)
+    body = table.group(1) if table else ""
+    return [
+        [
+            " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
