@@ -1,12 +1,48 @@
-"""Fixtures shared by the whole suite.
+"""Fixtures shared by the whole suite, and the rule for tests that need something missing.
 
 The database engine comes from DATABASE_URL (SQLite when unset), so the same tests run on
 SQLite and on PostgreSQL; `make test` runs both passes.
 """
 
+import os
+
 import pytest
 from django.core.cache import cache
 from wagtail.models import Page
+
+# What CI (.ci/run, which sets PSG_REQUIRE_ALL=1) is not expected to have, named as tests pass
+# it to require(). Everything else a test may need, CI has: PostgreSQL, Redis, Chromium and a
+# copy of ../shared beside the checkout. systemd-analyze is here because the project's set-up
+# does not install it (Debian's systemd package does).
+NOT_IN_CI = {"an Elasticsearch server", "systemd-analyze"}
+
+DATABASE_PASSES = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
+
+
+def require(available, what, how=""):
+    """Go on with the calling test only if `available`; otherwise say that `what` is missing.
+
+    A missing `what` skips the test with its name (and `how`: where it comes from). Under
+    PSG_REQUIRE_ALL=1 (CI) it fails the test instead, unless CI is not expected to have it
+    (NOT_IN_CI): a skip never hides something that CI should have tested.
+    """
+    __tracebackhide__ = True  # report the calling test's line, not this one
+    if available:
+        return
+    missing = f"{what} is missing" + (f" ({how})" if how else "")
+    if os.environ.get("PSG_REQUIRE_ALL") == "1" and what not in NOT_IN_CI:
+        pytest.fail(f"PSG_REQUIRE_ALL=1 and CI should have it, but {missing}", pytrace=False)
+    pytest.skip(missing)
+
+
+def run_in_pass(vendor, why):
+    """Skip the calling test unless the test database is `vendor` ("postgresql", "sqlite"):
+    the test belongs to that pass of `make test`, which runs it."""
+    __tracebackhide__ = True
+    from django.db import connection
+
+    if connection.vendor != vendor:
+        pytest.skip(f"runs in the {DATABASE_PASSES[vendor]} pass of `make test`: {why}")
 
 
 @pytest.fixture(autouse=True)

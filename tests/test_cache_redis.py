@@ -1,8 +1,8 @@
 """With REDIS_URL set, Django's cache really lives in Redis (docs/configuration.md).
 
 `make test` sets REDIS_URL for the PostgreSQL pass when a Redis server answers. Without it
-these tests are skipped, except in the PostgreSQL pass under PSG_REQUIRE_ALL=1 (CI), where
-a missing Redis is a failure rather than a quiet skip.
+these tests are skipped (tests/conftest.py: require), except in the PostgreSQL pass under
+PSG_REQUIRE_ALL=1 (CI), where a missing Redis is a failure rather than a quiet skip.
 """
 
 import os
@@ -12,7 +12,8 @@ import uuid
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+
+from tests.conftest import require, run_in_pass
 
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 
@@ -20,12 +21,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 @pytest.fixture
 def raw_redis():
     if not REDIS_URL:
-        reason = (
-            "REDIS_URL is not set: the Redis cache is tested in the PostgreSQL pass of `make test`"
-        )
-        if os.environ.get("PSG_REQUIRE_ALL") == "1" and connection.vendor == "postgresql":
-            pytest.fail(f"PSG_REQUIRE_ALL=1 but {reason}")
-        pytest.skip(reason)
+        run_in_pass("postgresql", "the Redis cache is tested there, with REDIS_URL")
+        require(False, "Redis", "REDIS_URL is not set; `make test` sets it when Redis answers")
     import redis
 
     client = redis.Redis.from_url(REDIS_URL)

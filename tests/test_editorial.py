@@ -16,6 +16,8 @@ from news.models import NewsArticlePage
 from tests.test_admin_journeys import make_user
 
 PROJECT_APPS = {"home", "news", "campaigns", "membership", "search", "psg", "editorial"}
+# A valid token (URL-safe, at least 43 characters) with upper- and lower-case letters.
+MIXED_CASE_TOKEN = "DraftLink-aBcDeFgHiJkLmNoPqRsTuVwXyZ_0123456"
 
 
 @pytest.fixture
@@ -49,7 +51,7 @@ def draft_article(site_tree, editor):
 
 @pytest.mark.django_db
 def test_editors_write_under_the_home_page_and_only_moderators_publish(
-    site_tree, editor, moderator
+    site_tree, editor, moderator, draft_article
 ):
     home, news, root = site_tree["home"], site_tree["news"], Page.get_first_root_node()
     for page in (home, news, site_tree["fujimori"]):
@@ -60,8 +62,15 @@ def test_editors_write_under_the_home_page_and_only_moderators_publish(
         assert editor_perms.can_add_subpage() == (page.pk != site_tree["fujimori"].pk)
         assert not editor_perms.can_publish()
         assert moderator_perms.can_edit() and moderator_perms.can_publish()
-        assert moderator_perms.can_unpublish() or not page.live
+        # Every page here is live: moderators can take it down, editors cannot.
+        assert page.live
+        assert moderator_perms.can_unpublish()
+        assert not editor_perms.can_unpublish()
         assert moderator_perms.can_lock()
+    # A page that was never published has nothing to unpublish, for anyone.
+    assert not draft_article.live
+    assert not draft_article.permissions_for_user(moderator).can_unpublish()
+    assert not draft_article.permissions_for_user(editor).can_unpublish()
     # Nobody but a superuser works above the home page (that would make a second site).
     assert not root.permissions_for_user(editor).can_add_subpage()
     assert not root.permissions_for_user(moderator).can_add_subpage()
@@ -241,13 +250,16 @@ def test_revoked_expired_unknown_and_malformed_links_show_nothing(draft_article,
     expired = SharedDraftLink.objects.create(
         page=draft_article, expires_at=timezone.now() - datetime.timedelta(seconds=1)
     )
-    active = SharedDraftLink.objects.create(page=draft_article)
+    # Letters of both cases, so that every case variant below differs from the token.
+    active = SharedDraftLink.objects.create(page=draft_article, token=MIXED_CASE_TOKEN)
+    variants = [active.token.swapcase(), active.token.upper(), active.token.lower()]
+    assert all(len(v) == len(active.token) and v != active.token for v in variants)
     urls = [
         revoked.get_absolute_url(),
         expired.get_absolute_url(),
         "/preview/" + "A" * 43 + "/",
         "/preview/" + active.token[:-1] + "/",  # one character short
-        "/preview/" + active.token.upper() + "x/",
+        *(f"/preview/{variant}/" for variant in variants),  # same length, other case
         "/preview/not a token/",
         "/preview/" + "a" * 500 + "/",
     ]
@@ -256,6 +268,33 @@ def test_revoked_expired_unknown_and_malformed_links_show_nothing(draft_article,
         assert response.status_code == 404, url
         assert "Unpublished words" not in response.content.decode()
     assert client.get(active.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.django_db
+def test_tokens_differing_only_in_case_open_their_own_drafts(draft_article, site_tree, client):
+    """The token is matched exactly: two links whose tokens differ only in case are two
+    links, each showing its own page (a case-insensitive lookup finds the wrong one)."""
+    other = site_tree["news"].add_child(
+        instance=NewsArticlePage(
+            title="Draft on the Tía María mine",
+            slug="draft-tia-maria",
+            summary="Another summary.",
+            body=[("paragraph", "<p>Unpublished words about Tía María.</p>")],
+            live=False,
+        )
+    )
+    other.save_revision()
+    first = SharedDraftLink.objects.create(page=draft_article, token=MIXED_CASE_TOKEN)
+    second = SharedDraftLink.objects.create(page=other, token=MIXED_CASE_TOKEN.swapcase())
+    for link, words, not_words in [
+        (first, "Unpublished words about Conga.", "Tía María"),
+        (second, "Unpublished words about Tía María.", "Conga"),
+    ]:
+        response = client.get(link.get_absolute_url())
+        assert response.status_code == 200, link.token
+        html = response.content.decode()
+        assert words in html
+        assert not_words not in html
 
 
 @pytest.mark.django_db

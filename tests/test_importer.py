@@ -14,6 +14,7 @@ from home.importer import import_legacy
 from home.models import HomePage
 from news.legacy import LegacyFormatError, parse
 from news.models import NewsArticlePage
+from tests.conftest import require
 
 SEED = Path(settings.PSG_SEED_FILE)
 RULES = Path(settings.PSG_IMPORT_RULES_FILE)
@@ -48,8 +49,7 @@ def imported(home_page):
 
 
 def test_the_repository_copy_of_the_seed_matches_the_shared_capture():
-    if not SHARED_SEED.exists():
-        pytest.skip("no ../shared/seed-content beside this checkout")
+    require(SHARED_SEED.exists(), "../shared beside the checkout", f"no {SHARED_SEED}")
     assert SEED.read_bytes() == SHARED_SEED.read_bytes()
 
 

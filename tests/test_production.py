@@ -32,6 +32,8 @@ from wagtail.documents.models import Document
 from wagtail.fields import StreamField
 from wagtail.images.models import Image
 
+from tests.conftest import require
+
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "www.example.org"
 GOOD_KEY = "p" * 20 + "-production-test-key-that-is-long-and-random-1a2b3c4d"
@@ -809,10 +811,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_no_content_security_policy_violation_in_a_real_browser(live_server, settings, site_tree):
     """Chromium reports no CSP violation on public pages, the admin editor and its preview."""
-    if not CHROMIUM.exists():
-        if os.environ.get("PSG_REQUIRE_ALL") == "1":
-            pytest.fail(f"Chromium is required (PSG_REQUIRE_ALL=1) but {CHROMIUM} is missing.")
-        pytest.skip("Chromium not installed")
+    require(CHROMIUM.exists(), "Chromium", f"no {CHROMIUM}; `make browser` installs it")
     from playwright.sync_api import sync_playwright
 
     settings.WAGTAILADMIN_BASE_URL = live_server.url
@@ -874,8 +873,7 @@ def test_no_content_security_policy_violation_in_a_real_browser(live_server, set
 def test_systemd_units_are_valid(tmp_path):
     """systemd itself checks the units (with this checkout standing in for /srv/psg/app)."""
     analyze = shutil.which("systemd-analyze")
-    if analyze is None:
-        pytest.skip("systemd-analyze is not installed")
+    require(analyze is not None, "systemd-analyze", "Debian's systemd package provides it")
     units = sorted((ROOT / "deploy" / "systemd").glob("psg-*.*"))
     assert {unit.name for unit in units} >= {
         "psg-web.service",

@@ -17,6 +17,7 @@ from wagtail.search.backends import get_search_backend
 
 from news.models import NewsArticlePage
 from search.backends import bounded
+from tests.conftest import run_in_pass
 
 LIMIT = 5
 TITLE_LIMIT = 2
@@ -180,8 +181,7 @@ def test_candidates_are_ranked_as_an_unbounded_search_ranks_them(client, herd):
 def test_both_ways_of_listing_the_newest_matches_agree(client, herd, monkeypatch, walk, query):
     """PostgreSQL walks the newest pages for a common query and collects the matches through
     the index for a rarer one: either way the same pages, ranked the same."""
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL chooses between the two ways; SQLite has one")
+    run_in_pass("postgresql", "PostgreSQL chooses between the two ways; SQLite has one")
     from search.backends import postgres
 
     # A small index: the matches are collected.
@@ -195,8 +195,7 @@ def test_both_ways_of_listing_the_newest_matches_agree(client, herd, monkeypatch
 
 @pytest.mark.django_db
 def test_suggestions_are_the_same_when_the_newest_pages_are_walked(client, herd, monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL chooses between the two ways; SQLite has one")
+    run_in_pass("postgresql", "PostgreSQL chooses between the two ways; SQLite has one")
     from search.backends import postgres
 
     expected = client.get("/search/suggest/", {"q": "highl"}).json()["results"]
@@ -208,8 +207,7 @@ def test_suggestions_are_the_same_when_the_newest_pages_are_walked(client, herd,
 @pytest.mark.django_db
 @pytest.mark.parametrize("window", [3, 100], ids=["rare in the window", "common in the window"])
 def test_suggestions_walk_a_window_of_the_newest_pages_first(client, herd, monkeypatch, window):
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL walks a window of the newest pages for suggestions")
+    run_in_pass("postgresql", "PostgreSQL walks a window of the newest pages for suggestions")
     from search.backends import postgres
 
     expected = client.get("/search/suggest/", {"q": "highl"}).json()["results"]
@@ -224,8 +222,7 @@ def test_suggestions_walk_a_window_of_the_newest_pages_first(client, herd, monke
 def test_a_large_index_lists_the_same_newest_matches(client, herd, monkeypatch, window, query):
     """With a large index, PostgreSQL asks the planner (one word) or walks a window of the
     newest pages first (several words): the results are the same as collecting them all."""
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL chooses between the two ways; SQLite has one")
+    run_in_pass("postgresql", "PostgreSQL chooses between the two ways; SQLite has one")
     from search.backends import postgres
 
     expected = all_result_ids(client, q=query)[0]
@@ -252,8 +249,7 @@ def test_postgres_sizes_the_first_window_by_the_rarest_word(
     with the rarest word matched: when the words do come together, one walk finds them all
     (the limit of 6 is found in a window of 20 pages; a window of 10, which the site's own
     newer pages share with the articles, holds fewer, and the walk goes on beyond it)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL walks a window of the newest pages for several words")
+    run_in_pass("postgresql", "PostgreSQL walks a window of the newest pages for several words")
     from search.backends import postgres
 
     expected = all_result_ids(client, q=query)[0]
@@ -285,8 +281,7 @@ def test_postgres_collects_at_once_when_one_of_several_words_is_rare(
     rare, the matches are listed without walking the newest pages first (collected, or
     hashed and the pages walked against them when the planner's estimate says that reads
     fewer pages)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL chooses how to list the newest matches from the planner")
+    run_in_pass("postgresql", "PostgreSQL chooses how to list the newest matches from the planner")
     from search.backends import postgres
 
     expected = all_result_ids(client, q=query)[0]
@@ -316,8 +311,7 @@ def test_postgres_collects_at_once_when_one_of_several_words_is_rare(
 
 @pytest.mark.django_db
 def test_postgres_rarest_word_estimate_leaves_out_stop_words(herd, monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL chooses how to list the newest matches from the planner")
+    run_in_pass("postgresql", "PostgreSQL chooses how to list the newest matches from the planner")
     from modelsearch.query import PlainText
 
     from search.backends import postgres
@@ -338,8 +332,7 @@ def test_postgres_rarest_word_estimate_leaves_out_stop_words(herd, monkeypatch):
 
 
 def sqlite_only():
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite walks the newest pages a window at a time, asking FTS5 by row id")
+    run_in_pass("sqlite", "SQLite walks the newest pages a window at a time, asking FTS5 by row id")
 
 
 SQLITE_WAYS = {
@@ -512,8 +505,7 @@ def test_postgres_lists_the_same_matches_through_a_hash_of_their_ids(
     """For one word that the planner finds neither common enough to walk nor rare enough to
     join, PostgreSQL lists the matches' ids once and walks the pages newest first against
     them: the same pages as joining every match to its page."""
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL chooses how to list the newest matches from the planner")
+    run_in_pass("postgresql", "PostgreSQL chooses how to list the newest matches from the planner")
     from search.backends import postgres
 
     expected = all_result_ids(client, **params)[0]
@@ -537,8 +529,7 @@ def test_postgres_lists_the_same_matches_through_a_hash_of_their_ids(
 
 @pytest.mark.django_db
 def test_postgres_weighs_a_hash_walk_by_how_many_pages_it_would_read(herd, monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL chooses how to list the newest matches from the planner")
+    run_in_pass("postgresql", "PostgreSQL chooses how to list the newest matches from the planner")
     from search.backends import postgres
 
     compiler = postgres.SearchQueryCompiler(Page.objects.live(), "alpaca")
@@ -565,8 +556,7 @@ def test_postgres_takes_title_candidates_from_the_candidates_when_enough_have_th
     """The newest title matches are the newest matches whose title has the words: when the
     candidates hold enough of them ("highland": every newest match is a "Highland report"),
     they are not looked for again; when they do not ("alpaca": one old title), they are."""
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL notes which candidates have the words in their title")
+    run_in_pass("postgresql", "PostgreSQL notes which candidates have the words in their title")
     from search.backends import postgres
 
     monkeypatch.setattr(postgres.BoundedMatchMixin, "_walk_pays", lambda *args: walk)

@@ -6,7 +6,7 @@ moderation workflow) is restored before each test (serialized rollback) and the 
 content is imported afresh by the `seeded_site` fixture.
 
 Chromium is Debian's, at /usr/bin/chromium; Playwright never downloads a browser. Without it
-the tests are skipped ("Chromium not installed"), unless PSG_REQUIRE_ALL=1, when they fail.
+the tests are skipped ("Chromium is missing"), unless PSG_REQUIRE_ALL=1, when they fail.
 
 On a failure, a screenshot of every open page goes to build/browser/.
 See docs/testing.md.
@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+
+from tests.conftest import require
 
 from .helpers import BUILD_DIR, SCREENSHOT_DIR
 
@@ -100,14 +102,11 @@ def browser(request):
     pytest-django runs these transactional tests one after the other, so Chromium still starts
     once per run.
     """
-    if not CHROMIUM_PATH.exists():
-        if os.environ.get("PSG_REQUIRE_ALL") == "1":
-            pytest.fail(
-                f"Chromium is required (PSG_REQUIRE_ALL=1) but {CHROMIUM_PATH} is missing. "
-                "Install Debian's chromium package (`make browser`).",
-                pytrace=False,
-            )
-        pytest.skip("Chromium not installed")
+    require(
+        CHROMIUM_PATH.exists(),
+        "Chromium",
+        f"no {CHROMIUM_PATH}; `make browser` installs Debian's chromium package",
+    )
 
     from django.db import connections
     from playwright.sync_api import expect, sync_playwright
