@@ -11,13 +11,14 @@ TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/psg
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export DJANGO_SETTINGS_MODULE ?= psg.settings.dev
 
-.PHONY: help install browser setup run test lint test-sqlite test-postgres audit bench clean
+.PHONY: help install browser setup run test lint test-sqlite test-postgres audit bench mutate clean
 
 help:
 	@echo "make run   - install, set up a local site with the seed content and serve it on :$(PORT)"
 	@echo "make test  - install, lint, check migrations and settings, run the whole test suite"
 	@echo "make audit - Lighthouse and HTML checks of the site that 'make run' serves"
 	@echo "make bench - page benchmarks (BENCH_ARTICLES=1000, BENCH_DB=sqlite|postgres)"
+	@echo "make mutate - mutation testing of the riskiest modules (MODULE=pagecache for one)"
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -90,6 +91,12 @@ BENCH_DB ?= sqlite
 bench: install
 	@$(PY) -m bench.fill --articles $(BENCH_ARTICLES) --db $(BENCH_DB)
 	@$(PY) -m bench.run --db $(BENCH_DB)
+
+# Mutation testing (docs/testing.md): every module, or one with MODULE=pagecache. Not part of
+# `make test`. The PostgreSQL search backend's run uses MUTATE_POSTGRES_URL when set.
+MODULE ?=
+mutate: install
+	@$(PY) scripts/mutate.py $(MODULE)
 
 clean:
 	rm -rf $(VENV) var build .pytest_cache .ruff_cache

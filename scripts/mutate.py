@@ -1,0 +1,488 @@
+"""Mutation testing of the riskiest modules: `make mutate`, or `make mutate MODULE=pagecache`.
+
+    python scripts/mutate.py [MODULE ...] [--max-minutes 20] [--survivors DIR]
+
+For each module (all of them, smallest first, when none is named) this copies the project to
+build/mutate/<module>/, runs mutmut there over the module's files with only the module's own
+tests (tests/ files matched by the patterns below, so new test modules are picked up), prints
+the score and writes every surviving mutant, as a diff with its file and line, to
+build/mutate/survivors/<module>.txt. docs/testing.md explains how to read the results.
+
+Why a copy: mutmut writes its mutants next to a copy of the sources; running it in a copy of
+the whole project keeps the work tree untouched (others may be running tests on it) and lets
+each module have its own configuration (pyproject's [tool.mutmut] table, written below).
+
+Two things make it fit a small machine:
+- mutmut forks one process per mutant from a process that has already imported Django and the
+  tests, and runs only the tests that call the mutated function, stopping at the first failure;
+- each mutant's test session reuses one migrated test database (--reuse-db): a SQLite file
+  named by PSG_TEST_SQLITE_FILE (psg/settings/test.py), or the PostgreSQL test database for the
+  PostgreSQL search backend, instead of migrating a new one.
+
+mutmut mutates the code inside functions and methods only, and leaves decorated functions alone.
+So that views such as `search` (@require_GET) and properties are mutated too, the copy has its
+decorators moved to the end of the module (`search = require_GET(search)`), which keeps every
+line number. Module-level constants are still not mutated (docs/testing.md lists them).
+"""
+
+import argparse
+import ast
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "build" / "mutate"
+COPY_IGNORE = {
+    ".git",
+    ".venv",
+    "var",
+    "build",
+    "mutants",
+    "node_modules",
+    "docs",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+}
+# mutmut stops a mutant's tests after (their measured duration + constant) x multiplier x 2 CPU
+# seconds. It measures only the tests' own calls, not their fixtures (most of the time here), so
+# its defaults (1 s, x15) stop slow survivors and count them as caught; these leave room.
+TIMEOUT_CONSTANT = 60
+TIMEOUT_MULTIPLIER = 2
+DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/psg_mutate"
+# mutmut's exit codes per mutant (mutmut/stats.py): what counts as caught.
+KILLED = {"killed", "timeout", "segfault", "caught by type check"}
+
+
+@dataclass
+class Module:
+    """Files to mutate, optionally restricted to some functions ("name" or "Class.*"), and the
+    test files (glob patterns under the project) that are its own tests."""
+
+    targets: dict
+    tests: list
+    database: str = "sqlite"
+    note: str = ""
+
+
+# Smallest first: a mistake in the configuration shows up within minutes.
+MODULES = {
+    "routing": Module(
+        targets={"psg/routing.py": None},
+        tests=["tests/test_routing*.py"],
+    ),
+    "shared_drafts": Module(
+        targets={"editorial/views.py": None, "editorial/models.py": None},
+        tests=["tests/test_editorial*.py", "tests/test_shared_draft*.py"],
+    ),
+    "membership": Module(
+        targets={
+            "membership/spam.py": None,
+            "membership/wagtail_hooks.py": [
+                "ApplicationIndexView.*",
+                "MembershipApplicationAdmin.*",
+            ],
+        },
+        tests=["tests/test_membership*.py"],
+        note="export (CSV cells, headings) and spam controls",
+    ),
+    "permissions": Module(
+        targets={
+            "editorial/admin_views.py": None,
+            "editorial/wagtail_hooks.py": None,
+            "editorial/panels.py": ["user_may_see_applications"],
+            "membership/wagtail_hooks.py": [
+                "ApplicationPermissionHelper.*",
+                "ApplicationHistoryView.*",
+            ],
+        },
+        tests=[
+            "tests/test_editorial*.py",
+            "tests/test_membership*.py",
+            "tests/test_admin_journeys*.py",
+        ],
+        note="who may share drafts, see and export applications",
+    ),
+    "pagecache": Module(
+        targets={"pagecache/middleware.py": None, "pagecache/store.py": None},
+        tests=["tests/test_pagecache*.py"],
+    ),
+    "search_view": Module(
+        targets={"search/views.py": None},
+        tests=["tests/test_search*.py"],
+    ),
+    "search_backends": Module(
+        targets={
+            "search/backends/sqlite.py": None,
+            "search/backends/bounded.py": None,
+            "search/backends/database.py": None,
+            "search/backends/indexing.py": None,
+            "search/backends/elasticsearch9.py": None,
+        },
+        tests=["tests/test_search*.py"],
+        note="SQLite, bounded, database, indexing and Elasticsearch backends, on SQLite",
+    ),
+    "search_postgres": Module(
+        targets={"search/backends/postgres.py": None},
+        tests=["tests/test_search*.py"],
+        database="postgres",
+        note="PostgreSQL backend, on PostgreSQL",
+    ),
+}
+
+
+# The copy ------------------------------------------------------------------------------------
+
+
+def copy_project(dest):
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(
+        ROOT,
+        dest,
+        ignore=lambda _dir, names: [n for n in names if n in COPY_IGNORE or n.endswith(".pyc")],
+    )
+
+
+def move_decorators(path):
+    """Apply the decorators of functions and methods after the module body instead of on
+    their definitions, so that mutmut mutates them too; line numbers stay the same."""
+    source = path.read_text()
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    tail = []
+
+    def simple(decorators, in_class):
+        if not decorators:
+            return True
+        only = decorators[0]
+        return (
+            in_class
+            and len(decorators) == 1
+            and isinstance(only, ast.Name)
+            and only.id in {"staticmethod", "classmethod"}
+        )
+
+    def take(node, in_class):
+        exprs = [ast.get_source_segment(source, d) for d in node.decorator_list]
+        for index in range(node.decorator_list[0].lineno - 1, node.lineno - 1):
+            indent = lines[index][: len(lines[index]) - len(lines[index].lstrip())]
+            lines[index] = f"{indent}# {lines[index].strip()}  (applied at the end of the module)\n"
+        return exprs
+
+    def applied(exprs, value):
+        for expr in reversed(exprs):
+            value = f"({expr})({value})"
+        return value
+
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and not simple(node.decorator_list, False):
+            tail.append(f"{node.name} = {applied(take(node, False), node.name)}\n")
+        elif isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and not simple(item.decorator_list, True):
+                    value = applied(take(item, True), f'vars({node.name})["{item.name}"]')
+                    tail.append(
+                        f"_moved = {value}\n"
+                        f'setattr({node.name}, "{item.name}", _moved)\n'
+                        f'getattr(type(_moved), "__set_name__", lambda *args: None)'
+                        f'(_moved, {node.name}, "{item.name}")\n'
+                    )
+    if tail:
+        path.write_text(
+            "".join(lines) + "\n\n# Decorators, moved here for mutation testing.\n" + "".join(tail)
+        )
+
+
+def mutmut_patterns(module):
+    patterns = []
+    for file, selectors in module.targets.items():
+        dotted = file.removesuffix(".py").replace("/", ".")
+        if selectors is None:
+            patterns.append(f"{dotted}.*")
+            continue
+        for selector in selectors:
+            owner, _, name = selector.rpartition(".")
+            if owner:
+                patterns.append(f"{dotted}.xǁ{owner}ǁ{name.replace('*', '')}*")
+            else:
+                patterns.append(f"{dotted}.x_{name}__mutmut_*")
+    return patterns
+
+
+def toml_list(values):
+    return "[" + ", ".join(json.dumps(str(v)) for v in values) + "]"
+
+
+def configure(dest, module, tests):
+    entries = sorted(p.name for p in dest.iterdir() if p.name not in {"mutants", "pyproject.toml"})
+    table = f"""
+
+[tool.mutmut]
+source_paths = {toml_list(entries)}
+only_mutate = {toml_list(module.targets)}
+pytest_add_cli_args_test_selection = {toml_list(tests)}
+pytest_add_cli_args = ["-p", "no:cacheprovider", "--reuse-db"]
+timeout_multiplier = {TIMEOUT_MULTIPLIER}
+timeout_constant = {TIMEOUT_CONSTANT}
+use_git_change_detection = false
+on_dependency_change = "ignore"
+"""
+    with open(dest / "pyproject.toml", "a") as f:
+        f.write(table)
+
+
+# Running -------------------------------------------------------------------------------------
+
+
+def postgres_reachable(url):
+    probe = [sys.executable, "-m", "psg.probe", "postgres", url]
+    return subprocess.run(probe, cwd=ROOT, check=False).returncode == 0  # noqa: S603
+
+
+def run_module(name, module, args):
+    dest = WORK / name
+    tests = sorted(
+        {str(p.relative_to(ROOT)) for pattern in module.tests for p in ROOT.glob(pattern)}
+    )
+    if not tests:
+        return {"module": name, "error": f"no test files match {module.tests}"}
+
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "PSG_REQUIRE_ALL"}}
+    env["DJANGO_SETTINGS_MODULE"] = "psg.settings.test"
+    if module.database == "postgres":
+        if not postgres_reachable(args.postgres_url):
+            return {"module": name, "error": f"PostgreSQL not reachable at {args.postgres_url}"}
+        env["DATABASE_URL"] = args.postgres_url
+    else:
+        (WORK / "db").mkdir(parents=True, exist_ok=True)
+        env["DATABASE_URL"] = ""
+        env["PSG_TEST_SQLITE_FILE"] = str(WORK / "db" / f"{name}.sqlite3")
+
+    copy_project(dest)
+    for file in module.targets:
+        move_decorators(dest / file)
+    configure(dest, module, tests)
+
+    # One mutant at a time: the tests of two mutants would share one test database.
+    command = [sys.executable, "-m", "mutmut", "run", "--max-children", "1"]
+    command += mutmut_patterns(module)
+    log_path = WORK / f"{name}.log"
+    print(f"== {name}: {', '.join(module.targets)} with {len(tests)} test file(s)", flush=True)
+    started = time.monotonic()
+    stopped = False
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(  # noqa: S603
+            command, cwd=dest, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            process.wait(timeout=args.max_minutes * 60)
+        except subprocess.TimeoutExpired:
+            stopped = True
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+    seconds = time.monotonic() - started
+
+    collected = subprocess.run(  # noqa: S603
+        [sys.executable, __file__, "_collect", *mutmut_patterns(module)],
+        cwd=dest,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if collected.returncode != 0:
+        return {
+            "module": name,
+            "error": f"mutmut failed (exit {process.returncode}); see {log_path}",
+            "seconds": seconds,
+        }
+    result = json.loads(collected.stdout)
+    result.update(
+        module=name, seconds=seconds, stopped=stopped, tests=tests, exit=process.returncode
+    )
+    write_survivors(Path(args.survivors) / f"{name}.txt", result)
+    return result
+
+
+def write_survivors(path, result):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [
+        f"# {result['module']}: {len(result['survivors'])} surviving mutant(s) of {result['total']}",
+        f"# own tests: {' '.join(result['tests'])}",
+        "",
+    ]
+    for mutant in result["survivors"]:
+        lines += [
+            f"## {mutant['name']} ({mutant['status']})",
+            f"{mutant['where']}",
+            mutant["diff"],
+            "",
+        ]
+    path.write_text("\n".join(lines))
+
+
+# Reading mutmut's results (runs inside the copy, where mutmut keeps them) ---------------------
+
+
+def collect(patterns):
+    import fnmatch
+
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+    from mutmut.stats import status_by_exit_code
+    from mutmut.utils.format_utils import orig_function_and_class_names_from_key
+
+    counts = {}
+    survivors = []
+    total = 0
+    for meta in sorted(Path("mutants").rglob("*.py.meta")):
+        source_path = meta.relative_to("mutants").with_suffix("")
+        exit_codes = json.loads(meta.read_text())["exit_code_by_key"]
+        for key, code in sorted(exit_codes.items(), key=lambda item: natural(item[0])):
+            if not any(fnmatch.fnmatch(key, p) for p in patterns):
+                continue
+            status = status_by_exit_code[code]
+            counts[status] = counts.get(status, 0) + 1
+            total += 1
+            if status in KILLED or status == "not checked":
+                continue
+            diff = get_diff_for_mutant(key, path=source_path)
+            function, owner = orig_function_and_class_names_from_key(key)
+            diff, line = place_diff(source_path, diff, function, owner)
+            survivors.append(
+                {"name": key, "status": status, "where": f"{source_path}:{line}", "diff": diff}
+            )
+    killed = sum(n for status, n in counts.items() if status in KILLED)
+    checked = total - counts.get("not checked", 0)
+    json.dump(
+        {
+            "total": total,
+            "killed": killed,
+            "checked": checked,
+            "counts": counts,
+            "score": round(100 * killed / checked, 1) if checked else None,
+            "survivors": survivors,
+        },
+        sys.stdout,
+    )
+
+
+def natural(key):
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", key)]
+
+
+def definition_line(source, function, owner):
+    body = ast.parse(source).body
+    if owner is not None:
+        classes = [node for node in body if isinstance(node, ast.ClassDef) and node.name == owner]
+        body = classes[0].body if classes else []
+    lines = [
+        node.lineno for node in body if isinstance(node, ast.FunctionDef) and node.name == function
+    ]
+    return lines[0] if lines else 1
+
+
+def place_diff(source_path, diff, function, owner):
+    """mutmut's diff counts lines from the function's start: count them from the file's, and
+    return the line of the first changed line too."""
+    source = source_path.read_text()
+    lines = [line.strip() for line in source.splitlines()]
+    def_line = definition_line(source, function, owner)
+    diff_lines = diff.splitlines()
+    out = []
+    changed = None
+    for index, text in enumerate(diff_lines):
+        match = re.match(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@(.*)$", text)
+        if not match:
+            out.append(text)
+            continue
+        # The hunk's old side, found in the file nearest the function's definition.
+        old = []
+        for line in diff_lines[index + 1 :]:
+            if line.startswith("@@"):
+                break
+            if line[:1] in {" ", "-"}:
+                old.append(line[1:].strip())
+        starts = [
+            n for n in range(1, len(lines) - len(old) + 2) if lines[n - 1 : n - 1 + len(old)] == old
+        ]
+        start = min(starts, key=lambda n: abs(n - def_line)) if starts else int(match[1])
+        offset = start - int(match[1])
+        out.append(
+            f"@@ -{start}{match[2] or ''} +{int(match[3]) + offset}{match[4] or ''} @@{match[5]}"
+        )
+        if changed is None:
+            cursor = start
+            for line in diff_lines[index + 1 :]:
+                if line.startswith("-"):
+                    changed = cursor
+                    break
+                if line.startswith(" "):
+                    cursor += 1
+    return "\n".join(out), changed or def_line
+
+
+# Command line --------------------------------------------------------------------------------
+
+
+def print_table(results):
+    print()
+    print(f"{'module':<16} {'score':>7} {'killed':>7} {'survived':>9} {'mutants':>8} {'time':>7}")
+    for r in results:
+        if "error" in r:
+            print(f"{r['module']:<16} {'-':>7}  {r['error']}")
+            continue
+        score = "-" if r["score"] is None else f"{r['score']}%"
+        flag = "  (stopped: time limit; not every mutant was tried)" if r["stopped"] else ""
+        print(
+            f"{r['module']:<16} {score:>7} {r['killed']:>7} {len(r['survivors']):>9} "
+            f"{r['total']:>8} {r['seconds'] / 60:>6.1f}m{flag}"
+        )
+
+
+def main(argv):
+    if argv[:1] == ["_collect"]:
+        collect(argv[1:])
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help=f"some of: {', '.join(MODULES)} (default: all)")
+    parser.add_argument(
+        "--max-minutes",
+        type=float,
+        default=float(os.environ.get("MUTATE_MAX_MINUTES", "20")),
+        help="stop a module's run after this long and report what was tried",
+    )
+    parser.add_argument("--survivors", default=str(WORK / "survivors"))
+    parser.add_argument(
+        "--postgres-url", default=os.environ.get("MUTATE_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    )
+    args = parser.parse_args(argv)
+    unknown = [m for m in args.modules if m not in MODULES]
+    if unknown:
+        parser.error(f"unknown module(s) {', '.join(unknown)}; choose from {', '.join(MODULES)}")
+
+    results = []
+    for name in args.modules or MODULES:
+        result = run_module(name, MODULES[name], args)
+        results.append(result)
+        print_table([result])
+    if len(results) > 1:
+        print_table(results)
+    print(f"\nSurvivors: {args.survivors}/<module>.txt; mutmut's logs: {WORK}/<module>.log")
+    return 1 if any("error" in r for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
