@@ -13,7 +13,7 @@ import uuid
 from django.conf import settings
 from django.db import transaction
 
-from psg.generations import GLOBAL, PREFIX, cache, gen_key, tokens_and
+from psg.generations import GLOBAL, PREFIX, cache, gen_key, invalidate_all, tokens_and
 
 from .dependencies import ALL_GROUPS
 
@@ -100,7 +100,11 @@ def bump(*deps):
 
 
 def bump_all():
-    bump(GLOBAL)
+    """Make every cached entry stale (psg.generations.invalidate_all), now and after the commit."""
+    if _muted:
+        return
+    invalidate_all()
+    transaction.on_commit(invalidate_all)
 
 
 class muted:

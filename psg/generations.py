@@ -6,7 +6,9 @@ from Wagtail's and Django's signals); whatever was stored under an older token s
 at once. The full-page cache (pagecache/) and the site data every page shows (psg/sitedata.py)
 both store their entries this way.
 
-This module only reads tokens and stores entries; replacing tokens is the page cache's job.
+This module reads tokens and stores entries; replacing the tokens a change concerns is the page
+cache's job. `invalidate_all` makes every entry the site keeps stale at once (the page cache's
+bulk loads and `restore_site` use it).
 """
 
 import hashlib
@@ -19,6 +21,9 @@ GLOBAL = "global"
 NEWS = "news"
 CAMPAIGNS = "campaigns"
 PREFIX = "pagecache"
+# Every entry the site stores depends on at least one of these (a page response and the site
+# data on GLOBAL; a listing's counts and choices on GLOBAL, NEWS or CAMPAIGNS).
+EVERY_GENERATION = (GLOBAL, NEWS, CAMPAIGNS)
 
 
 def cache():
@@ -58,3 +63,19 @@ def cached(key, deps, build, timeout=24 * 60 * 60):
     value = build()
     cache().set(key, {"tokens": tokens, "value": value}, timeout)
     return value
+
+
+def invalidate_all():
+    """Make every cache entry the site keeps stale, without removing anyone else's keys.
+
+    A new token for each generation turns away whatever was stored under the old ones (pages,
+    site data, listings' counts and choices); Wagtail's own entries built from the database
+    (the site root paths that page URLs are made from, the locale names) are deleted the way
+    Wagtail deletes them when a site or a locale changes. Keys of other sites or applications
+    sharing the cache (another CACHE_KEY_PREFIX) are left alone: no `clear()`.
+    """
+    from wagtail.models import Site
+
+    cache().set_many({gen_key(dep): uuid.uuid4().hex for dep in EVERY_GENERATION}, None)
+    Site.clear_site_root_paths_cache()
+    caches["default"].delete("wagtail_locales_display_name")
