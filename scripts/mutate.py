@@ -106,6 +106,7 @@ MODULES = {
         },
         tests=[
             "tests/test_editorial*.py",
+            "tests/test_shared_draft*.py",
             "tests/test_membership*.py",
             "tests/test_admin_journeys*.py",
         ],

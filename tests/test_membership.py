@@ -1,6 +1,7 @@
-"""Become a member: the join form, its spam controls, the staff admin and exports.
+"""Become a member: the join form, the staff admin and exports.
 
-Retention (the purge command and its record) is in test_retention.py.
+Spam controls and rate limits are in test_membership_spam.py, the export's formula escaping in
+test_membership_export.py, retention (the purge command and its record) in test_retention.py.
 """
 
 import csv
@@ -17,7 +18,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.test import Client
 from django.utils import timezone
 from wagtail.models import Page
 from wagtail_modeladmin.helpers import AdminURLHelper
@@ -284,131 +284,6 @@ def test_invalid_input_shows_accessible_errors_and_keeps_what_was_typed(client, 
     assert "aria-invalid" not in country_input
     assert not MembershipApplication.objects.exists()
     assert mail.outbox == []
-
-
-# Spam controls ---------------------------------------------------------------------------------
-
-
-def test_honeypot_is_refused_with_a_clear_message(client, join_page):
-    response = post(client, form_data(website="http://spam.example"))
-    assert response.status_code == 400
-    html = response.content.decode()
-    assert "a field meant to stay empty was filled in" in html
-    # The form comes back with the details but an empty honeypot, so a person can resend it.
-    assert 'value="Ana Quispe"' in html
-    honeypot = re.search(r"<input[^>]*name=\"website\"[^>]*>", html).group(0)
-    assert 'value=""' in honeypot and "spam.example" not in honeypot
-    assert not MembershipApplication.objects.exists()
-    assert mail.outbox == []
-
-
-def test_form_sent_too_fast_is_refused_then_accepted_when_resent(client, join_page):
-    shown_at = time.time()
-    token = spam.issue_started_token(at=shown_at)
-    response = post(client, form_data(started=token))
-    assert response.status_code == 400
-    html = response.content.decode()
-    assert "more quickly than we expected" in html
-    assert 'value="Ana Quispe"' in html
-    assert not MembershipApplication.objects.exists()
-    # The re-shown form keeps the original time, so resending a moment later succeeds.
-    assert TOKEN_RE.search(html).group(1) == token
-    with mock.patch.object(spam.time, "time", return_value=shown_at + 5):
-        response = post(client, form_data(started=token))
-    assert response.status_code == 302
-    assert MembershipApplication.objects.count() == 1
-
-
-def test_minimum_fill_time_is_configurable(client, join_page, settings):
-    settings.MEMBERSHIP_MIN_FILL_SECONDS = 30
-    response = post(client, form_data())  # shown ten seconds ago
-    assert response.status_code == 400
-    settings.MEMBERSHIP_MIN_FILL_SECONDS = 5
-    assert post(client, form_data()).status_code == 302
-
-
-@pytest.mark.parametrize(
-    "started",
-    ["", "not-a-signed-value", "forged:" + "a" * 40],
-    ids=["missing", "garbage", "forged"],
-)
-def test_missing_or_forged_time_token_is_refused(client, join_page, started):
-    response = post(client, form_data(started=started))
-    assert response.status_code == 400
-    html = response.content.decode()
-    assert "could not be checked" in html
-    assert 'value="Ana Quispe"' in html
-    # A fresh token comes with the re-shown form.
-    assert spam.read_started_token(TOKEN_RE.search(html).group(1)) is not None
-    assert not MembershipApplication.objects.exists()
-
-
-def test_expired_time_token_is_refused(client, join_page):
-    old = spam.issue_started_token(at=time.time() - 2 * 24 * 60 * 60)
-    with mock.patch.object(spam.time, "time", return_value=time.time() + 2 * 24 * 60 * 60):
-        response = post(client, form_data(started=old))
-    assert response.status_code == 400
-    assert not MembershipApplication.objects.exists()
-
-
-def test_rate_limit_per_address_answers_429_and_keeps_the_form(client, join_page):
-    for number in range(5):
-        response = post(client, form_data(email=f"person{number}@example.org"))
-        assert response.status_code == 302
-    response = post(client, form_data(name="Sixth Person", email="sixth@example.org"))
-    assert response.status_code == 429
-    html = response.content.decode()
-    assert "sent this form several times in a short while" in html
-    assert 'value="Sixth Person"' in html and 'value="sixth@example.org"' in html
-    assert MembershipApplication.objects.count() == 5
-    # Another address is not affected.
-    response = post(client, form_data(email="sixth@example.org"), ip="198.51.100.7")
-    assert response.status_code == 302
-
-
-def test_trapped_spam_counts_towards_the_address_limit(client, join_page):
-    for _ in range(5):
-        assert post(client, form_data(website="spam")).status_code == 400
-    assert post(client, form_data()).status_code == 429
-    assert not MembershipApplication.objects.exists()
-
-
-def test_rate_limit_per_email_address_across_senders(client, join_page):
-    for number in range(5):
-        response = post(client, form_data(), ip=f"198.51.100.{number + 1}")
-        assert response.status_code == 302
-    response = post(client, form_data(email="ANA@example.org"), ip="198.51.100.99")
-    assert response.status_code == 429
-    assert MembershipApplication.objects.count() == 1
-
-
-def test_rate_limit_window_and_size_are_configurable(client, join_page, settings):
-    settings.MEMBERSHIP_RATE_LIMIT = 2
-    assert post(client, form_data(email="one@example.org")).status_code == 302
-    assert post(client, form_data(email="two@example.org")).status_code == 302
-    assert post(client, form_data(email="three@example.org")).status_code == 429
-
-
-def test_client_address_can_come_from_a_trusted_proxy_header(client, join_page, settings):
-    settings.MEMBERSHIP_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
-    # Everything arrives from the proxy's address; the last forwarded entry is the client.
-    for number in range(5):
-        response = client.post(
-            JOIN_URL,
-            form_data(email=f"p{number}@example.org"),
-            REMOTE_ADDR="10.0.0.1",
-            HTTP_X_FORWARDED_FOR=f"1.2.3.4, 192.0.2.{number + 1}",
-        )
-        assert response.status_code == 302
-    application = MembershipApplication.objects.get(email="p0@example.org")
-    assert application.ip_hash == spam.fingerprint("ip", "192.0.2.1")
-
-
-def test_csrf_token_is_required(join_page):
-    csrf_client = Client(enforce_csrf_checks=True)
-    response = csrf_client.post(JOIN_URL, form_data())
-    assert response.status_code == 403
-    assert not MembershipApplication.objects.exists()
 
 
 # Mail failure and duplicates -------------------------------------------------------------------

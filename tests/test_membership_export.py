@@ -8,6 +8,7 @@ prefix is tested on its own, through the admin's export URL, as a membership off
 
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -96,3 +97,12 @@ def test_xlsx_keeps_what_was_typed_as_text(officer, prefix):
     # The file is XML, which stores a carriage return as a line break ("\n").
     assert [cell.value for cell in cells] == [typed.replace("\r", "\n")] * 3
     assert [cell.data_type for cell in cells] == ["s"] * 3
+
+
+def test_the_list_links_to_the_record_of_the_retention_policys_runs(officer):
+    """Beside the export buttons: the site history, filtered to the retention policy's runs."""
+    html = officer.get(INDEX_URL).content.decode()
+    link = re.search(r'<a [^>]*href="([^"]*)"[^>]*>(?:(?!</a>).)*Retention history', html, re.S)
+    assert link is not None
+    assert link.group(1) == "/admin/reports/site-history/?action=membership.purge"
+    assert officer.get(link.group(1)).status_code == 200

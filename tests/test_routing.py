@@ -1,5 +1,7 @@
 """Routing a URL to its page in one query (psg/routing.py) keeps Wagtail's rules."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -7,8 +9,11 @@ from django.db import connection
 from django.http import Http404
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
+from wagtail.images import get_image_model
+from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Page, PageViewRestriction
 
+from editorial.models import SharedDraftLink
 from home.models import StandardPage
 from membership.models import JoinPage
 from news.models import NewsArticlePage
@@ -241,3 +246,35 @@ def test_the_same_answer_as_wagtails_own_routing(rf, tree, path):
         ours = (*ours[:2], ours[2][0].__name__, ours[2][1:], ours[3])
         wagtails = (*wagtails[:2], wagtails[2][0].__name__, wagtails[2][1:], wagtails[3])
     assert ours == wagtails
+
+
+def breadcrumb_links(html):
+    nav = html.split('aria-label="Breadcrumb"', 1)[1].split("</nav>", 1)[0]
+    return re.findall(r'<a [^>]*href="([^"]*)"', nav)
+
+
+def test_a_page_served_without_routing_still_has_its_breadcrumbs(client, tree):
+    """A shared draft link serves the page without routing it: its ancestors come from the
+    database instead of from the routed pages."""
+    link = SharedDraftLink.objects.create(page=Page.objects.get(pk=tree["founding"].pk))
+    routed = client.get("/about/history/founding/")
+    shared = client.get(link.get_absolute_url())
+    assert shared.status_code == 200
+    assert breadcrumb_links(routed.content.decode()) == ["/", "/about/", "/about/history/"]
+    assert breadcrumb_links(shared.content.decode()) == ["/", "/about/", "/about/history/"]
+
+
+def test_an_articles_picture_comes_with_it_in_the_routing_queries(rf, tree, settings, tmp_path):
+    """One query for the path, one for the article with the picture its template shows; the
+    picture then needs no query of its own."""
+    settings.MEDIA_ROOT = tmp_path
+    picture = get_image_model().objects.create(title="Ruling", file=get_test_image_file())
+    article = NewsArticlePage.objects.get(pk=tree["article"].pk)
+    article.image = picture
+    publish(article)
+    tree["home"].route(rf.get("/news/ruling/"), ["news", "ruling"])  # the site data, cached
+    with CaptureQueriesContext(connection) as queries:
+        page = tree["home"].route(rf.get("/news/ruling/"), ["news", "ruling"]).page
+        assert page.image.title == "Ruling"
+    assert isinstance(page, NewsArticlePage)
+    assert len(queries) == 2, [q["sql"] for q in queries]
