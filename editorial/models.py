@@ -96,14 +96,6 @@ class SharedDraftLink(models.Model):
     def is_active(self):
         return not self.is_revoked and not self.is_expired
 
-    @property
-    def status(self):
-        if self.is_revoked:
-            return "Revoked"
-        if self.is_expired:
-            return "Expired"
-        return "Active"
-
     def revoke(self, user=None):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
