@@ -38,8 +38,9 @@ COPY . .
 RUN SECRET_KEY=collectstatic-only-not-used-at-run-time ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput -v0
 
-RUN mkdir -p /var/lib/psg/media /var/lib/psg/cache \
-    && chown -R psg:psg /var/lib/psg
+# /backups: the compose `backup` service's volume (outside the data folder, written as psg).
+RUN mkdir -p /var/lib/psg/media /var/lib/psg/cache /backups \
+    && chown -R psg:psg /var/lib/psg /backups
 
 USER psg
 VOLUME ["/var/lib/psg"]

@@ -145,6 +145,21 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL full-text search and accent folding (unaccent) for the database backend.
     INSTALLED_APPS.append("django.contrib.postgres")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Write-ahead logging: readers (page views, a backup) and the one writer no longer block
+    # each other, so a backup taken while the site runs keeps the join form working
+    # (docs/deployment.md, "Backup and restore"). Each transaction takes the write lock as it
+    # begins (BEGIN IMMEDIATE): while another writer holds it, it waits up to `timeout` seconds
+    # instead of failing at once with "database is locked", as a read-then-write transaction
+    # would. In-memory test databases ignore the journal mode. Options in DATABASE_URL
+    # (`?timeout=2.5`) win.
+    _sqlite_options = DATABASES["default"].get("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL",
+        "transaction_mode": "IMMEDIATE",
+        **_sqlite_options,
+        "timeout": float(_sqlite_options.get("timeout", 20)),  # DATABASE_URL gives text
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -383,6 +398,12 @@ WAGTAIL_ALLOW_UNICODE_SLUGS = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_MODERATION_ENABLED = True
 WAGTAIL_WORKFLOW_ENABLED = True
+
+# Backups: where `manage.py backup_site` writes when --output-dir is not given. By default a
+# folder in the home folder, outside var/ (PSG_VAR_DIR), so that deleting or losing var/ leaves
+# the backups. Production has no default and refuses folders inside the data (production.py).
+PSG_BACKUP_DIR = Path(env("PSG_BACKUP_DIR", Path.home() / "psg-backups"))
+PSG_BACKUP_REFUSE_INSIDE_DATA = False
 
 # Legacy content: the capture of the old site that `make run` imports into a fresh database.
 PSG_SEED_FILE = Path(

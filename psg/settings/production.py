@@ -63,3 +63,9 @@ TASKS = {
         "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# Backups: no default folder. backup_site refuses to run until PSG_BACKUP_DIR (or --output-dir)
+# names one, and refuses one inside PSG_VAR_DIR or MEDIA_ROOT: losing the data folder must not
+# take its backups with it (docs/deployment.md, "Backup and restore").
+PSG_BACKUP_DIR = env("PSG_BACKUP_DIR")
+PSG_BACKUP_REFUSE_INSIDE_DATA = True
