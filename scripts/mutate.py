@@ -115,6 +115,8 @@ MODULES = {
     "pagecache": Module(
         targets={"pagecache/middleware.py": None, "pagecache/store.py": None},
         tests=["tests/test_pagecache*.py"],
+        database="postgres",
+        note="on PostgreSQL, where the publish/render race test runs",
     ),
     "search_view": Module(
         targets={"search/views.py": None},
