@@ -92,3 +92,41 @@ def site_tree(home_page):
         "fujimori": fujimori,
         "truth": truth,
     }
+
+
+# People and drafts shared by the editorial tests. A module may define its own `editor` (some use
+# a superuser under that name); these are members of the groups the data migrations create.
+
+
+@pytest.fixture
+def editor(db):
+    """A member of Editors: writes and submits, cannot publish."""
+    from tests.factories import make_user
+
+    return make_user("edith", "Editors")
+
+
+@pytest.fixture
+def moderator(db):
+    """A member of Moderators: approves and publishes."""
+    from tests.factories import make_user
+
+    return make_user("maria", "Moderators")
+
+
+@pytest.fixture
+def draft_article(site_tree, editor):
+    """An article an editor saved but nobody has published."""
+    from news.models import NewsArticlePage
+
+    article = site_tree["news"].add_child(
+        instance=NewsArticlePage(
+            title="Draft on the Conga mine",
+            slug="draft-conga",
+            summary="A summary still being written.",
+            body=[("paragraph", "<p>Unpublished words about Conga.</p>")],
+            live=False,
+        )
+    )
+    article.save_revision(user=editor)
+    return NewsArticlePage.objects.get(pk=article.pk)

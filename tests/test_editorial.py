@@ -11,35 +11,9 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Workflow, get_page_models
 
 from news.models import NewsArticlePage
-from tests.test_admin_journeys import make_user
+from tests.factories import make_user
 
 PROJECT_APPS = {"home", "news", "campaigns", "membership", "search", "psg", "editorial"}
-
-
-@pytest.fixture
-def editor(db):
-    return make_user("edith", "Editors")
-
-
-@pytest.fixture
-def moderator(db):
-    return make_user("maria", "Moderators")
-
-
-@pytest.fixture
-def draft_article(site_tree, editor):
-    """An article an editor saved but nobody has published."""
-    article = site_tree["news"].add_child(
-        instance=NewsArticlePage(
-            title="Draft on the Conga mine",
-            slug="draft-conga",
-            summary="A summary still being written.",
-            body=[("paragraph", "<p>Unpublished words about Conga.</p>")],
-            live=False,
-        )
-    )
-    article.save_revision(user=editor)
-    return NewsArticlePage.objects.get(pk=article.pk)
 
 
 # Roles and workflow --------------------------------------------------------------------------

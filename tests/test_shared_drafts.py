@@ -19,32 +19,6 @@ from tests.factories import make_user
 MIXED_CASE_TOKEN = "DraftLink-aBcDeFgHiJkLmNoPqRsTuVwXyZ_0123456"
 
 
-@pytest.fixture
-def editor(db):
-    return make_user("edith", "Editors")
-
-
-@pytest.fixture
-def moderator(db):
-    return make_user("maria", "Moderators")
-
-
-@pytest.fixture
-def draft_article(site_tree, editor):
-    """An article an editor saved but nobody has published."""
-    article = site_tree["news"].add_child(
-        instance=NewsArticlePage(
-            title="Draft on the Conga mine",
-            slug="draft-conga",
-            summary="A summary still being written.",
-            body=[("paragraph", "<p>Unpublished words about Conga.</p>")],
-            live=False,
-        )
-    )
-    article.save_revision(user=editor)
-    return NewsArticlePage.objects.get(pk=article.pk)
-
-
 # Shared draft links: the model and the public view -------------------------------------------
 
 
