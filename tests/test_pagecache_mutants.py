@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from unittest import mock
 
 import pytest
+from django.core.cache import caches
 from django.db import DatabaseError
 from django.http import StreamingHttpResponse
 from django.test import Client
@@ -240,6 +241,21 @@ def test_a_site_with_the_page_cache_switched_off_renders_every_visit(client, abo
 # How long a page is kept ------------------------------------------------------------------------
 
 
+@pytest.fixture
+def local_memory_cache(settings):
+    """The local-memory cache, whose entries expire by `time.time()`: a test can then move the
+    clock past an entry's end (Redis, used in the PostgreSQL pass, keeps its own clock)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "pagecache-lifetime-tests",
+        }
+    }
+    caches["default"].clear()
+    yield
+    caches["default"].clear()
+
+
 @contextmanager
 def cache_clock_moved_on(seconds):
     """The test cache (local memory) reads its clock as `seconds` later than it is."""
@@ -249,7 +265,7 @@ def cache_clock_moved_on(seconds):
         yield
 
 
-def test_a_stored_page_is_kept_for_a_day_by_default(client, about, settings):
+def test_a_stored_page_is_kept_for_a_day_by_default(client, about, settings, local_memory_cache):
     if hasattr(settings, "PSG_PAGECACHE_TIMEOUT"):
         del settings.PSG_PAGECACHE_TIMEOUT
     warm(client, "/about/")
@@ -259,7 +275,9 @@ def test_a_stored_page_is_kept_for_a_day_by_default(client, about, settings):
         assert "Who we are." in assert_miss(client, "/about/")
 
 
-def test_a_stored_page_is_kept_as_long_as_the_timeout_setting_says(client, about, settings):
+def test_a_stored_page_is_kept_as_long_as_the_timeout_setting_says(
+    client, about, settings, local_memory_cache
+):
     settings.PSG_PAGECACHE_TIMEOUT = 600
     warm(client, "/about/")
     with cache_clock_moved_on(599):
