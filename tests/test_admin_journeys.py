@@ -14,7 +14,6 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
@@ -30,35 +29,10 @@ from wagtail.test.utils.form_data import (
 
 from editorial.models import SharedDraftLink
 from news.models import NewsArticlePage
+from tests.factories import make_user
 
-PASSWORD = "correct horse battery staple"
-
-
-# People -------------------------------------------------------------------------------------
-
-
-def make_user(username, *groups, superuser=False):
-    user = get_user_model().objects.create_user(
-        username=username,
-        email=f"{username}@perusupportgroup.org.uk",
-        password=PASSWORD,
-        first_name=username.title(),
-        is_superuser=superuser,
-        is_staff=superuser,
-    )
-    for name in groups:
-        user.groups.add(Group.objects.get(name=name))
-    return user
-
-
-@pytest.fixture
-def editor(db):
-    return make_user("edith", "Editors")
-
-
-@pytest.fixture
-def moderator(db):
-    return make_user("maria", "Moderators")
+# People: make_user and PASSWORD from tests/factories.py; the editor and moderator fixtures
+# from tests/conftest.py.
 
 
 @pytest.fixture
