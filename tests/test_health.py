@@ -25,7 +25,7 @@ def test_a_database_outage_answers_503_naming_the_database(client):
 
 
 def test_a_cache_outage_answers_503_naming_the_cache(client):
-    broken = mock.Mock(**{"get.side_effect": ConnectionError("refused")})
+    broken = mock.Mock(spec=["get", "set", "delete"], **{"get.side_effect": ConnectionError("x")})
     with mock.patch("psg.health.cache", broken):
         response = client.get("/healthz/")
     assert response.status_code == 503
