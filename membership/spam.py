@@ -1,15 +1,17 @@
 """Spam controls for the join form: fill-time token, keyed fingerprints and rate limits.
 
 Nothing here stores an address in clear: the sender's IP address and email address become keyed
-hashes (HMAC with the project's SECRET_KEY) before they reach the cache or the database.
+hashes (HMAC with the project's SECRET_KEY) before they reach the database. The rate limits are
+counted in the database (psg/throttle.py), where a full or flushed cache cannot reset them.
 """
 
 import time
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.utils.crypto import salted_hmac
+
+from psg import throttle
 
 STARTED_NAMESPACE = "membership.join.started"
 
@@ -87,8 +89,8 @@ def rate_window_seconds():
     return int(setting("MEMBERSHIP_RATE_LIMIT_WINDOW_SECONDS", 60 * 60))
 
 
-def _key(kind, digest):
-    return f"membership:rate:{kind}:{digest}"
+def _scope(kind):
+    return f"join-{kind}"
 
 
 def is_limited(kind, digest):
@@ -96,15 +98,9 @@ def is_limited(kind, digest):
     limit = rate_limit()
     if limit <= 0:
         return False
-    return (cache.get(_key(kind, digest)) or 0) >= limit
+    return throttle.current(_scope(kind), digest, rate_window_seconds()).count >= limit
 
 
 def record_hit(kind, digest):
     """Count one submission against this sender (a fixed window that starts at the first)."""
-    key = _key(kind, digest)
-    cache.add(key, 0, timeout=rate_window_seconds())
-    try:
-        cache.incr(key)
-    except ValueError:
-        # The key expired between add() and incr(): start a new window.
-        cache.set(key, 1, timeout=rate_window_seconds())
+    throttle.hit(_scope(kind), digest, rate_window_seconds())

@@ -7,22 +7,13 @@
   styles; the public site keeps the strict CONTENT_SECURITY_POLICY.
 - SiteDataMiddleware: outside the admin, the site of the request comes from the cached site
   data (psg/sitedata.py) instead of a query.
-- LoginThrottleMiddleware: after PSG_LOGIN_FAILURE_LIMIT failed admin sign-ins for one
-  username from one address within PSG_LOGIN_FAILURE_WINDOW seconds, further attempts are
-  answered with the sign-in page, a message saying how long to wait, and status 429.
+- client_ip: the client's address behind PSG_TRUSTED_PROXY_COUNT reverse proxies, for the
+  sign-in lockout (django-axes) and the other limits in psg/protections.py.
 """
-
-import hashlib
-import math
-import time
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
-from django.contrib import messages
-from django.core.cache import cache
 from django.http import HttpResponse
-from django.urls import NoReverseMatch, reverse
-from django.utils.html import escape
 
 
 class RequestSizeLimitMiddleware:
@@ -117,70 +108,3 @@ def client_ip(request):
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "")
-
-
-class LoginThrottleMiddleware:
-    """Count failed admin sign-ins per address and username in the cache; refuse when too many."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def login_path(self):
-        try:
-            return reverse("wagtailadmin_login")
-        except NoReverseMatch:
-            return None
-
-    @staticmethod
-    def cache_key(request):
-        username = str(request.POST.get("username", "")).strip().lower()
-        digest = hashlib.sha256(f"{client_ip(request)}\n{username}".encode()).hexdigest()
-        return f"psg:login-failures:{digest}"
-
-    def __call__(self, request):
-        if request.method != "POST" or request.path_info != self.login_path():
-            return self.get_response(request)
-
-        limit = settings.PSG_LOGIN_FAILURE_LIMIT
-        window = settings.PSG_LOGIN_FAILURE_WINDOW
-        key = self.cache_key(request)
-        record = cache.get(key)
-        if record and record["first"] + window <= time.time():
-            record = None  # the window has passed, whatever the cache still holds
-        if record and record["count"] >= limit:
-            return self.refuse(request, record, window)
-
-        response = self.get_response(request)
-
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            cache.delete(key)
-        elif response.status_code == 200:
-            # The sign-in form came back: the attempt failed.
-            now = time.time()
-            if not record:
-                record = {"count": 0, "first": now}
-            record["count"] += 1
-            remaining = max(1, math.ceil(record["first"] + window - now))
-            cache.set(key, record, remaining)
-        return response
-
-    def refuse(self, request, record, window):
-        wait = max(1, math.ceil(record["first"] + window - time.time()))
-        minutes = math.ceil(wait / 60)
-        text = (
-            "Too many failed sign-in attempts. For your account's safety, please wait "
-            f"{minutes} minute{'s' if minutes != 1 else ''} before trying again."
-        )
-        # Show the ordinary sign-in page with the message, without checking the password.
-        request.method = "GET"
-        try:
-            messages.error(request, text)
-            response = self.get_response(request)
-        except messages.MessageFailure:
-            response = HttpResponse(f"<p>{escape(text)}</p>")
-        if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-            response.render()
-        response.status_code = 429
-        response["Retry-After"] = str(wait)
-        return response

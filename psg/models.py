@@ -1,4 +1,5 @@
-"""Cross-cutting models: settings that appear on every page."""
+"""Cross-cutting models: settings that appear on every page, and the counters behind
+security limits."""
 
 from django.db import models
 from django.http import HttpRequest
@@ -111,3 +112,26 @@ class SiteSettings(PreviewableMixin, BaseGenericSetting):
             ("X", self.x_url),
         ]
         return [(name, url) for name, url in links if url]
+
+
+class ThrottleCount(models.Model):
+    """How often one thing was tried in the current window (psg/throttle.py).
+
+    Security limits (wrong page passwords, password reset requests, join-form sends) are
+    counted here rather than in the cache, which may drop an entry at any moment. `key` is a
+    keyed hash of what is limited (an address, an email address), never the value itself.
+    """
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="psg_throttle_scope_key")
+        ]
+        indexes = [models.Index(fields=["scope", "window_start"], name="psg_throttle_window")]
+
+    def __str__(self):
+        return f"{self.scope}: {self.count} since {self.window_start:%Y-%m-%d %H:%M}"
