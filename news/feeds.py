@@ -6,8 +6,10 @@
     /news/feed/atom/?campaign=<slug>   `?campaign=` the news list's filter uses)
 
 An unknown campaign gives a 404 rather than an empty feed, so a mistyped subscription is
-noticed. Links are absolute (the site's configured address). Only live, public articles
-appear; the feed is built from one query with the StreamFields deferred.
+noticed. Only a known campaign is accepted for the page cache (pagecache/variants.py): a feed
+with any other query string is rendered every time. Links are absolute (the site's configured
+address). Only live, public articles appear; the feed is built from one query with the
+StreamFields deferred.
 """
 
 import datetime
@@ -20,6 +22,7 @@ from wagtail.models import Site
 
 from campaigns.models import CampaignPage
 from news.models import NewsArticlePage, NewsIndexPage
+from pagecache import variants
 from psg import sitedata
 
 FEED_ITEMS = 20
@@ -46,6 +49,7 @@ class NewsFeed(Feed):
         campaign = sitedata.public(CampaignPage.objects.live(), request).filter(slug=slug).first()
         if campaign is None:
             raise Http404(f"There is no campaign called “{slug}”.")
+        variants.accept(request, "campaign")
         return campaign
 
     def site_name(self):

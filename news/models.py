@@ -13,6 +13,7 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from campaigns.models import CampaignPage
+from pagecache import variants
 from psg import generations, sitedata
 from psg.blocks import BodyStreamBlock
 from psg.images import images_in, only_for_cards, prefetch_renditions
@@ -128,11 +129,13 @@ class NewsIndexPage(RoutedPageMixin, Page):
         # One base queryset for the list and the year filter (one privacy check, not two).
         base = self.articles(request)
         articles, active = self.filter_articles(request, base)
+        years = self.cached_years(request, base)
+        known = known_filters(active, years)
         page = paginate(
             request,
             articles,
             per_page=NEWS_PER_PAGE,
-            count=self.cached_count(request, articles, active),
+            count=self.cached_count(articles, active, known),
         )
         # Picture renditions of the listed articles in one query, their campaign and topic
         # tags in one more.
@@ -140,26 +143,26 @@ class NewsIndexPage(RoutedPageMixin, Page):
         prefetch_renditions(article.image for article in page.object_list)
         campaigns = campaign_choices(request)
         attach_tags(page.object_list, campaigns)
+        variants.accept(request, *known)
         context.update(
             articles_page=page,
             active_filters=active,
             filters_applied=bool(active),
             filter_campaigns=campaigns,
             filter_topics=topic_choices(),
-            filter_years=self.cached_years(request, base),
+            filter_years=years,
         )
         return context
 
-    def cached_count(self, request, articles, active):
+    def cached_count(self, articles, active, known):
         """How many articles the list (with its filters) has, kept in the cache until an
         article or a view restriction changes. Counting scans every matching
         article, which grows with the news; only filters that name a known campaign, topic or
-        year are kept (anything a visitor types would otherwise make a new cache entry)."""
-        if self.pk is None or any(value is None for value in active.values()):
+        year with news (`known`) are kept (anything a visitor types would otherwise make a
+        new cache entry)."""
+        if self.pk is None or set(active) - set(known):
             return None
         year = active.get("year", "")
-        if year and not (year.isdigit() and len(year) == 4):
-            return None
         campaign, topic = active.get("campaign"), active.get("topic")
         key = ":".join(
             [
@@ -364,6 +367,17 @@ class NewsArticlePage(ArticleCardPreviewMixin, RoutedPageMixin, Page):
             shares |= newest_linked(NewsArticlePage.topics.through, "topic_id", topic_ids)
         related = only_for_cards(candidates.filter(shares), CARD_FIELDS)
         return list(related.order_by("-date", "-pk")[:RELATED_COUNT])
+
+
+def known_filters(active, years):
+    """The filters that named something that exists: a live campaign, a topic, a year with
+    news. Only a list filtered by these may be stored by the page cache; anything else a
+    visitor types is answered with the "no campaign called …" list every time."""
+    known = [name for name in ("campaign", "topic") if active.get(name) is not None]
+    year = active.get("year", "")
+    if year.isdigit() and len(year) == 4 and int(year) in years:
+        known.append("year")
+    return known
 
 
 def has_link(through, **lookup):

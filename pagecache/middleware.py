@@ -8,8 +8,12 @@ A request is looked up only when it is a GET or HEAD without a session or messag
 without an Authorization header, outside the admin, search and preview addresses, and its
 query string holds only the listing parameters (page, campaign, topic, year) with sane
 values. A response is stored only when it is a 200 from a Wagtail page (not a preview) or
-from one of the views in dependencies.VIEW_GROUPS (the news feeds), sets no cookie, is not marked private/no-store/no-cache, used no CSRF token, and varies on
-nothing but Cookie and Accept-Encoding. Every response says `X-Cache: HIT` or `MISS`.
+from one of the views in dependencies.VIEW_GROUPS (the news feeds), sets no cookie, is not
+marked private/no-store/no-cache, used no CSRF token, and varies on nothing but Cookie and
+Accept-Encoding. A response to an address with a query string (a variant of its page) is
+stored only when the page accepted every parameter in it as naming something that exists
+(pagecache/variants.py), and while its page has fewer than store.max_variants() variants.
+Every response says `X-Cache: HIT` or `MISS`.
 """
 
 import re
@@ -19,7 +23,7 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse
 from django.utils.cache import cc_delim_re
 
-from . import store
+from . import store, variants
 from .dependencies import VIEW_GROUPS, groups_for_page
 
 LISTING_PARAMS = {
@@ -91,6 +95,13 @@ def response_is_storable(request, response):
     return not vary - ALLOWED_VARY
 
 
+def params_accepted(request):
+    """Every listing parameter of the address named something that exists, as the page (or
+    view) that read it said: an unknown campaign, topic or year, a page number out of range or
+    a parameter the page does not read is rendered, never stored."""
+    return set(request.GET) <= variants.accepted(request)
+
+
 def served_page(request):
     """The Wagtail page that answered this request (marked by the before_serve_page hook)."""
     match = getattr(request, "resolver_match", None)
@@ -123,25 +134,28 @@ class PageCacheMiddleware:
         # Generations are read before the page reads any content: a change published
         # while this response renders makes it stale at once.
         response = self.get_response(request)
-        deps = self.dependencies(request)
-        if deps and response_is_storable(request, response):
-            store.store(url, deps, gens, self.parts(response))
+        deps, owner = self.dependencies(request)
+        if deps and response_is_storable(request, response) and params_accepted(request):
+            query = url.partition("?")[2]
+            store.store(url, deps, gens, self.parts(response), page_path=owner, query=query)
         return self.mark(response, "MISS")
 
     @staticmethod
     def dependencies(request):
-        """What the response shows, or None when it is not a response that may be stored."""
+        """What the response shows and the path of the page (or view) it belongs to, or
+        (None, None) when it is not a response that may be stored."""
         page = served_page(request)
         if page is not None:
             own_path = page_path(page, request)
             if own_path not in store.path_prefixes(request.path):
-                return None
-            return [store.GLOBAL, *sorted(groups_for_page(page)), store.path_dep(own_path)]
+                return None, None
+            deps = [store.GLOBAL, *sorted(groups_for_page(page)), store.path_dep(own_path)]
+            return deps, own_path
         match = getattr(request, "resolver_match", None)
         groups = VIEW_GROUPS.get(match.url_name) if match is not None else None
         if groups is None:
-            return None
-        return [store.GLOBAL, *sorted(groups)]
+            return None, None
+        return [store.GLOBAL, *sorted(groups)], request.path
 
     @staticmethod
     def mark(response, state):

@@ -72,9 +72,47 @@ def is_fresh(entry, gens):
     return all(gens.get(dep) == token for dep, token in stored.items())
 
 
-def store(url, deps, gens, response_parts):
-    entry = dict(response_parts, deps={dep: gens[dep] for dep in deps})
-    cache().set(entry_key(url), entry, timeout())
+def store(url, deps, gens, response_parts, page_path=None, query=""):
+    """Store the response for `url`; one with a `query` only while the page at `page_path`
+    has room for another variant. Returns whether it was stored."""
+    tokens = {dep: gens[dep] for dep in deps}
+    if query and not claim_variant(page_path, query, tokens):
+        return False
+    cache().set(entry_key(url), dict(response_parts, deps=tokens), timeout())
+    return True
+
+
+# Variants: the addresses of one page with a query string (pages of a list, filters)
+
+DEFAULT_MAX_VARIANTS = 25
+
+
+def max_variants():
+    return int(getattr(settings, "PSG_PAGECACHE_MAX_VARIANTS", DEFAULT_MAX_VARIANTS))
+
+
+def variants_key(page_path):
+    return f"{PREFIX}:variants:{hashlib.sha256(page_path.encode()).hexdigest()}"
+
+
+def claim_variant(page_path, query, tokens):
+    """Whether a response for `page_path` with the query string `query`, rendered under
+    `tokens`, may be stored: yes if it is one of the page's variants already, or the page has
+    fewer than max_variants() of them.
+
+    The page's variants are kept in one cache entry with the tokens they were stored under.
+    A change that makes them stale starts a new list, so the cap holds for the responses that
+    can still be served; stale ones are overwritten by their next visit or expire.
+    """
+    key = variants_key(page_path or "")
+    kept = cache().get(key)
+    queries = kept["queries"] if isinstance(kept, dict) and kept.get("deps") == tokens else []
+    if query in queries:
+        return True
+    if len(queries) >= max_variants():
+        return False
+    cache().set(key, {"deps": tokens, "queries": [*queries, query]}, timeout())
+    return True
 
 
 # Invalidation

@@ -1,7 +1,9 @@
 """The one pagination helper every listing uses.
 
 `?page=` may be anything a visitor or a crawler types: junk or an out-of-range number
-gives the nearest valid page, never an error.
+gives the nearest valid page, never an error. Only the number of a page that exists, written
+plainly (`2`, not `02`), is accepted as a listing parameter the page cache may store
+(pagecache/variants.py); the nearest page shown for anything else is rendered every time.
 
 Pages in the second half of a list are read from its other end: the last page of 100,000
 articles is the first ten rows in the reverse order, turned round, rather than ten rows after
@@ -12,6 +14,8 @@ read only their own rows.
 
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import QuerySet
+
+from pagecache import variants
 
 DEFAULT_PER_PAGE = 10
 UNIQUE_LAST_KEYS = {"pk", "id", "page_ptr", "page_ptr_id"}
@@ -55,6 +59,8 @@ def paginate(request, object_list, per_page=DEFAULT_PER_PAGE, param="page", coun
     except (TypeError, ValueError):
         number = 1
     number = min(max(number, 1), paginator.num_pages)
+    if raw == str(number):
+        variants.accept(request, param)
     page = paginator.page(number)
     page.elided_range = paginator.get_elided_page_range(number, on_each_side=2, on_ends=1)
     return page
