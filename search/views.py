@@ -6,11 +6,9 @@ changes, private and deleted pages never appear. See docs/search.md.
 """
 
 import datetime
-import hashlib
 import re
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.db.models import (
     BooleanField,
     DateField,
@@ -26,7 +24,7 @@ from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-from wagtail.contrib.search_promotions.models import Query, QueryDailyHits, SearchPromotion
+from wagtail.contrib.search_promotions.models import SearchPromotion
 from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 from wagtail.search.query import PlainText
@@ -37,6 +35,7 @@ from news.models import NewsArticlePage, campaign_choices
 from psg import generations, sitedata
 from psg.pagination import paginate
 
+from . import stats
 from .backends import bounded
 from .backends.bounded import (
     bounded_autocomplete,
@@ -51,8 +50,6 @@ RESULTS_PER_PAGE = 10
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,255}")
 SUGGESTIONS_COUNT = 8
 SUGGEST_MIN_LENGTH = 2
-POPULAR_SEARCHES_COUNT = 8
-POPULAR_SEARCHES_DAYS = 30
 
 TYPE_CHOICES = [("", "Everything"), ("news", "News"), ("campaign", "Campaigns"), ("page", "Pages")]
 TYPE_LABELS = {"news": "News", "campaign": "Campaign", "page": "Page"}
@@ -327,57 +324,6 @@ def campaign_index():
     )
 
 
-def popular_searches():
-    since = timezone.now().date() - datetime.timedelta(days=POPULAR_SEARCHES_DAYS)
-    return [
-        q.query_string for q in Query.get_most_popular(date_since=since)[:POPULAR_SEARCHES_COUNT]
-    ]
-
-
-QUERY_ID_KEY = "psg:search:query-id:{}"
-
-
-def log_query(text):
-    """Count this query for the editors' search reports (Reports > Search terms).
-
-    Wagtail's `Query.get(text).add_hit()` takes three queries or more. Here the id of the
-    query's row is kept in the cache and today's counter is counted up, or started at one, by
-    one statement (count_hit). A query searched for the first time, or whose row was removed
-    since (search terms can be cleared), gets its row through Wagtail's `Query.get` first.
-    """
-    query_string = normalise_query_string(text)
-    key = QUERY_ID_KEY.format(hashlib.sha256(query_string.encode()).hexdigest())
-    today = timezone.now().date()
-    query_id = cache.get(key)
-    if query_id is not None and count_hit(query_id, today):
-        return
-    query_id = Query.get(query_string).pk
-    count_hit(query_id, today)
-    cache.set(key, query_id, 24 * 60 * 60)
-
-
-def count_hit(query_id, date):
-    """One more hit for the query on `date`, in one statement on SQLite (3.24 or newer) and
-    PostgreSQL: the day's row is inserted with one hit, or its count goes up if it exists.
-    Taken from the query's own row, so nothing is counted (and False returned) if that row is
-    gone."""
-    from django.db import connection
-
-    quote = connection.ops.quote_name
-    hits = quote(QueryDailyHits._meta.db_table)
-    queries = quote(Query._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # Only table and column names from the models are put in; values are parameters.
-            f"INSERT INTO {hits} ({quote('query_id')}, {quote('date')}, {quote('hits')}) "  # noqa: S608
-            f"SELECT {quote('id')}, %s, 1 FROM {queries} WHERE {quote('id')} = %s "
-            f"ON CONFLICT ({quote('query_id')}, {quote('date')}) "
-            f"DO UPDATE SET {quote('hits')} = {hits}.{quote('hits')} + 1",
-            [date, query_id],
-        )
-        return cursor.rowcount > 0
-
-
 @require_GET
 def search(request):
     text, notes = clean_query(request.GET.get("q", ""))
@@ -419,7 +365,7 @@ def search(request):
     }
 
     if not terms:
-        context["popular_searches"] = popular_searches()
+        context["popular_searches"] = stats.popular_searches()
         return _no_store(TemplateResponse(request, "search/search.html", context))
 
     first_page = request.GET.get("page", "1") in ("", "1")
@@ -435,15 +381,16 @@ def search(request):
     results_page = paginate(request, results, per_page=RESULTS_PER_PAGE)
     items = build_results(list(results_page.object_list), terms, request)
     capped = not unknown_campaign and is_capped(results)
+    total = results_page.paginator.count + len(promoted)
 
     if first_page and not notes:
-        log_query(text)
+        stats.record_search(request, text, found=total > 0)
 
     context.update(
         promoted=promoted if results_page.number == 1 else [],
         results_page=results_page,
         results=items,
-        total=results_page.paginator.count + len(promoted),
+        total=total,
         organic_total=results_page.paginator.count,
         # More matches than are ranked: the page says "more than N results".
         capped=capped,
