@@ -159,6 +159,12 @@ class MembershipApplication(models.Model):
         APPROVED = "approved", "Approved"
         DECLINED = "declined", "Declined"
 
+    class Notification(models.TextChoices):
+        NOT_SENT = "not_sent", "Not sent"
+        WAITING = "waiting", "Waiting"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
     name = models.CharField(max_length=200)
     email = models.EmailField(max_length=254, db_index=True)
     membership_type = models.CharField(
@@ -214,12 +220,38 @@ class MembershipApplication(models.Model):
         editable=False,
         help_text="Details from repeated sends of the form, kept so that corrections are not lost.",
     )
+    # One send of the form: the same form sent twice (a double click, a resend after a timeout)
+    # carries the same signed time stamp and is stored once.
+    submission_key = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="A keyed digest of the form's time stamp and the email address it was sent "
+        "with, so that the same form sent twice makes one application.",
+    )
+    notification = models.CharField(
+        "staff told",
+        max_length=10,
+        choices=Notification.choices,
+        default=Notification.NOT_SENT,
+        editable=False,
+        db_index=True,
+        help_text="Whether the membership officers were emailed about this application.",
+    )
+    notification_attempts = models.PositiveSmallIntegerField(
+        "tries to tell staff",
+        default=0,
+        editable=False,
+        help_text="How often sending the notification email was tried.",
+    )
     notified_at = models.DateTimeField(
         "staff told at",
         null=True,
         blank=True,
         editable=False,
-        help_text="When the notification email went out. Empty if sending failed.",
+        help_text="When the notification email went out. Empty until it has been sent.",
     )
     anonymised_at = models.DateTimeField(
         null=True,
@@ -268,12 +300,25 @@ class MembershipApplication(models.Model):
         if self.status != stored_status:
             self.decided_at = timezone.now()
 
+    def staff_told(self):
+        """The notification's state as officers read it in the list: "Failed after 6 tries"."""
+        tries = self.notification_attempts
+        plural = "try" if tries == 1 else "tries"
+        if self.notification == self.Notification.FAILED:
+            return f"Failed after {tries} {plural}"
+        if self.notification == self.Notification.WAITING and tries:
+            return f"Waiting ({tries} {plural} failed so far)"
+        return self.get_notification_display()
+
+    staff_told.short_description = "Staff told"
+
     def anonymise(self, now=None):
         """Remove every personal detail; keep type, country, source, status and dates."""
         self.name = ""
         self.email = ""
         self.organisation = ""
         self.ip_hash = ""
+        self.submission_key = None
         self.later_submissions = []
         self.anonymised_at = now or timezone.now()
         self.save(
@@ -282,6 +327,7 @@ class MembershipApplication(models.Model):
                 "email",
                 "organisation",
                 "ip_hash",
+                "submission_key",
                 "later_submissions",
                 "anonymised_at",
                 "updated_at",

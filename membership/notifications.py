@@ -1,11 +1,16 @@
-"""Telling the membership officers about a new application."""
+"""Telling the membership officers about a new application.
+
+The view stores the application and hands the email to the background task queue
+(`membership/tasks.py`), which sends it, tries again later when the mail server fails, and
+records the outcome on the application for the admin list's "Staff told" column.
+"""
 
 import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
 from wagtail_modeladmin.helpers import AdminURLHelper
 
 logger = logging.getLogger(__name__)
@@ -17,35 +22,50 @@ def application_admin_url(application):
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
 
-def notify_staff(application, recipients):
-    """Email the officers; True when sent. A failure is logged (no personal data) and swallowed.
+def staff_email(application, recipients):
+    """The email to the officers.
 
-    The email carries no personal details, only the membership type and a link to the admin:
-    the notification address is set on the page by editors, and only membership officers may
-    see applicants' details. The application is already saved, so a mail server that is down
-    loses nothing: officers still find it in the admin, and `notified_at` stays empty to show
-    that no email went out.
+    It carries no personal details, only the membership type and a link to the admin: the
+    notification address is set on the page by editors, and only membership officers may see
+    applicants' details.
     """
-    if not recipients:
-        logger.warning(
-            "Membership application %s: no notification address is configured.", application.pk
-        )
-        return False
     context = {"application": application, "admin_url": application_admin_url(application)}
-    message = EmailMessage(
+    return EmailMessage(
         subject=render_to_string("membership/email/new_application_subject.txt", context).strip(),
         body=render_to_string("membership/email/new_application.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=recipients,
     )
+
+
+def notify_staff(application, recipients):
+    """Queue the officers' email for an application that is already stored; True when queued.
+
+    Nothing here can lose the application or keep the applicant waiting: the email is sent by
+    the task queue's worker, and if the queue cannot take the task the application stays
+    "Not sent" in the admin and the error is logged (no personal data).
+    """
+    from .tasks import send_staff_notification
+
+    Notification = type(application).Notification
+    if not recipients:
+        logger.warning(
+            "Membership application %s: no notification address is configured.", application.pk
+        )
+        return False
     try:
-        message.send(fail_silently=False)
-    except Exception as error:  # noqa: BLE001 - any mail failure must leave the applicant unharmed
+        with transaction.atomic():
+            send_staff_notification.enqueue(application.pk, list(recipients))
+    except Exception as error:  # noqa: BLE001 - a queue failure must leave the applicant unharmed
         logger.error(
-            "Membership application %s was saved but the notification email failed (%s).",
+            "Membership application %s was saved but its notification email could not be "
+            "queued (%s).",
             application.pk,
             type(error).__name__,
         )
         return False
-    type(application).objects.filter(pk=application.pk).update(notified_at=timezone.now())
+    # A worker (or a queue that runs tasks at once) may already have recorded an outcome.
+    type(application).objects.filter(
+        pk=application.pk, notification=Notification.NOT_SENT, notification_attempts=0
+    ).update(notification=Notification.WAITING)
     return True

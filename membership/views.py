@@ -7,15 +7,26 @@ Order of checks on POST (docs/membership.md explains each):
 4. sent faster than MEMBERSHIP_MIN_FILL_SECONDS     -> 400, clear message, form kept
 5. invalid details                                  -> 200, accessible errors, form kept
 6. email address over the rate limit                -> 429, form kept
-7. same email within the duplicate window           -> no new application, no email, 302
-8. otherwise: save, then notify staff, then 302 to /join/thank-you/
+7. the same form sent again (same time stamp and    -> no new application, no email, 302
+   email address: a double click, a resend)
+8. same email within the duplicate window           -> no new application, no email, 302
+9. otherwise: save, then queue the staff email, then 302 to /join/thank-you/
+
+Steps 7 to 9 run in one transaction that holds a lock on the email address (PostgreSQL; SQLite
+lets one writer in at a time already), so simultaneous sends cannot both find "no application
+yet"; the submission key's unique constraint backs that up. Every answer (form, errors,
+redirect) is marked `private, no-store`: the form carries a CSRF token and a time stamp.
 """
 
+import hashlib
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.crypto import salted_hmac
 
 from . import spam
 from .forms import STARTED_FIELD, JoinForm
@@ -53,6 +64,12 @@ def render_form(page, request, form, token, status=200):
 
 
 def join_view(page, request):
+    response = answer(page, request)
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def answer(page, request):
     if request.method != "POST":
         return render_form(page, request, JoinForm(), spam.issue_started_token())
 
@@ -88,31 +105,84 @@ def join_view(page, request):
     spam.record_hit("ip", ip_hash)
     spam.record_hit("email", email_hash)
 
-    existing = find_recent_application(form.cleaned_data["email"])
-    if existing is not None:
-        record_repeat(existing, form)
-        return page.redirect_to_thank_you(request)
-
-    application = form.save(commit=False)
-    application.ip_hash = ip_hash
-    application.save()
-    notify_staff(application, page.notification_recipients())
+    key = submission_key(token, form.cleaned_data["email"])
+    application = store(form, key, ip_hash)
+    if application is not None:
+        notify_staff(application, page.notification_recipients())
     return page.redirect_to_thank_you(request)
 
 
-def find_recent_application(email):
-    since = timezone.now() - duplicate_window()
-    return (
-        MembershipApplication.objects.filter(
-            email__iexact=email, created_at__gte=since, anonymised_at__isnull=True
+def submission_key(token, email):
+    """One send of the form: its signed time stamp and the email address, as a keyed digest."""
+    value = f"{token}\n{email.strip().casefold()}"
+    return salted_hmac("membership.submission", value, algorithm="sha256").hexdigest()
+
+
+def store(form, key, ip_hash):
+    """Save the application and return it, or None when the send belongs to one already stored.
+
+    A second try is made only if the unique submission key refused a row that a simultaneous
+    send stored (which the lock on the email address should already prevent).
+    """
+    email = form.cleaned_data["email"]
+    for last_try in (False, True):
+        try:
+            with transaction.atomic():
+                lock_sends_from(email)
+                same = (
+                    MembershipApplication.objects.select_for_update()
+                    .filter(submission_key=key)
+                    .first()
+                )
+                if same is not None:
+                    record_repeat(same, form, same_send=True)
+                    return None
+                existing = find_recent_application(email, lock=True)
+                if existing is not None:
+                    record_repeat(existing, form)
+                    return None
+                application = form.save(commit=False)
+                application.ip_hash = ip_hash
+                application.submission_key = key
+                application.save()
+                return application
+        except IntegrityError:
+            if last_try:
+                raise
+    return None  # not reached: the second try returns or raises
+
+
+def lock_sends_from(email):
+    """Hold sends from this email address back until the current transaction ends.
+
+    PostgreSQL: a transaction-level advisory lock on a hash of the address. SQLite needs none:
+    its transactions start IMMEDIATE (psg/settings), so one writer at a time runs them.
+    """
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.sha256(f"membership.join:{email.strip().casefold()}".encode()).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)]
         )
-        .order_by("-created_at", "-pk")
-        .first()
-    )
 
 
-def record_repeat(application, form):
-    """Count a repeated send; keep its details when they differ, so a correction is not lost."""
+def find_recent_application(email, lock=False):
+    since = timezone.now() - duplicate_window()
+    applications = MembershipApplication.objects.filter(
+        email__iexact=email, created_at__gte=since, anonymised_at__isnull=True
+    ).order_by("-created_at", "-pk")
+    if lock:
+        applications = applications.select_for_update()
+    return applications.first()
+
+
+def record_repeat(application, form, same_send=False):
+    """Count a repeated send; keep its details when they differ, so a correction is not lost.
+
+    The same form sent again unchanged (`same_send`: a double click) is the same submission and
+    changes nothing.
+    """
     details = form.submitted_details()
 
     def comparable(values):
@@ -120,10 +190,10 @@ def record_repeat(application, form):
 
     known = [comparable({name: getattr(application, name) for name in details})]
     known += [comparable(item) for item in application.later_submissions]
-    if (
-        comparable(details) not in known
-        and len(application.later_submissions) < MAX_LATER_SUBMISSIONS
-    ):
+    is_new = comparable(details) not in known
+    if same_send and not is_new:
+        return
+    if is_new and len(application.later_submissions) < MAX_LATER_SUBMISSIONS:
         application.later_submissions = application.later_submissions + [
             {**details, "sent_at": timezone.now().isoformat(timespec="seconds")}
         ]

@@ -114,8 +114,8 @@ class MembershipApplicationAdmin(ModelAdmin):
     inspect_view_enabled = True
     index_template_name = "membership/admin/index.html"
 
-    list_display = ("name", "email", "membership_type", "status", "created_at")
-    list_filter = ("status", "membership_type", "created_at")
+    list_display = ("name", "email", "membership_type", "status", "created_at", "staff_told")
+    list_filter = ("status", "membership_type", "notification", "created_at")
     search_fields = ("name", "email")
     ordering = ("-created_at", "-pk")
     list_per_page = 50
@@ -134,6 +134,8 @@ class MembershipApplicationAdmin(ModelAdmin):
         "decided_at",
         "submission_count",
         "later_submissions",
+        "notification",
+        "notification_attempts",
         "notified_at",
         "anonymised_at",
     ]

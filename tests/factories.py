@@ -62,3 +62,39 @@ def listing_rows(html):
         ]
         for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
     ]
+
+
+def add_join_page(home_page, **fields):
+    """The join form at /join/, telling officers@psg.example about each application."""
+    from membership.models import JoinPage
+
+    values = {
+        "title": "Become a member",
+        "slug": "join",
+        "thank_you_heading": "Thank you for joining PSG",
+        "notification_emails": "officers@psg.example",
+    }
+    values.update(fields)
+    return home_page.add_child(instance=JoinPage(**values))
+
+
+def join_form_data(**overrides):
+    """A complete, valid join form as the browser sends it, shown ten seconds ago (a key set to
+    None is left out)."""
+    import time
+
+    from membership import spam
+
+    data = {
+        "name": "Ana Quispe",
+        "email": "ana@example.org",
+        "membership_type": "individual",
+        "organisation": "",
+        "country": "United Kingdom",
+        "heard_about": "event",
+        "consent": "on",
+        "website": "",
+        "started": spam.issue_started_token(at=time.time() - 10),
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
