@@ -13,6 +13,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PSG_VAR_DIR=/var/lib/psg \
     MEDIA_ROOT=/var/lib/psg/media \
     STATIC_ROOT=/app/static_collected \
+    GUNICORN_COLLECTSTATIC=false \
     GUNICORN_WORKER_TMP_DIR=/dev/shm
 
 # pg_dump/pg_restore for manage.py backup_site / restore_site (same major version as the
@@ -32,9 +33,10 @@ RUN uv sync --frozen --no-dev
 
 COPY . .
 
-# Hashed, compressed (gzip and brotli) static files, built once into the image. The
-# settings demand a secret key and host names; these throwaway values exist only for the
-# length of this command and are not stored in the image.
+# Hashed, compressed (gzip and brotli) static files, built once into the image, so gunicorn
+# need not collect them at start (GUNICORN_COLLECTSTATIC=false above). The settings demand a
+# secret key and host names; these throwaway values exist only for the length of this command
+# and are not stored in the image.
 RUN SECRET_KEY=collectstatic-only-not-used-at-run-time ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput -v0
 

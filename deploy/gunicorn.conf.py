@@ -6,6 +6,10 @@ single machine and a container behind a load balancer (docs/deployment.md).
 
 import multiprocessing
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 
 def _env(name, default):
@@ -49,3 +53,41 @@ control_socket_disable = True
 
 # Workers' heartbeat files; containers point this at /dev/shm (a memory file system).
 worker_tmp_dir = _env("GUNICORN_WORKER_TMP_DIR", None)
+
+# Static files are collected (hashed and compressed, `manage.py collectstatic`) before the
+# first worker starts, and again on a reload (HUP, `systemctl reload psg-web`) before the new
+# workers start, so a release's pages never name files that are not there. It runs as a
+# separate process: the master never imports Django, so a reload still loads the new code.
+# If it fails at start, gunicorn does not start. The Docker image collects them when it is
+# built (its folder is read-only at run time) and sets GUNICORN_COLLECTSTATIC=false.
+collect_static = _env("GUNICORN_COLLECTSTATIC", "true").lower() in {"1", "true", "yes", "on"}
+
+
+def _collect_static(server):
+    started = time.monotonic()
+    server.log.info("Collecting static files (manage.py collectstatic)")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, **dict(item.split("=", 1) for item in raw_env)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        server.log.error("collectstatic failed:\n%s", result.stderr or result.stdout)
+        return False
+    server.log.info("Static files collected in %.0f s", time.monotonic() - started)
+    return True
+
+
+def on_starting(server):
+    if collect_static and not _collect_static(server):
+        raise RuntimeError("the static files could not be collected (see the log above)")
+
+
+def on_reload(server):
+    # The workers already running keep serving; a failure is logged, never raised (an
+    # exception here would stop the master).
+    if collect_static:
+        _collect_static(server)

@@ -1,5 +1,5 @@
-"""What search engines, feed readers and social networks read: robots.txt, share cards,
-structured data, and the error pages.
+"""What search engines, feed readers and social networks read: robots.txt, share cards and
+structured data (the error pages are in psg/errors.py).
 
 This module belongs to the ground floor (`psg/`): it imports no app. Page types are
 recognised by the fields they have (an article has a `date` and a `summary`).
@@ -8,8 +8,7 @@ recognised by the fields they have (an article has a `date` and a `summary`).
 import datetime
 import json
 
-from django.http import HttpResponse, HttpResponseServerError
-from django.template import loader
+from django.http import HttpResponse
 from django.templatetags.static import static
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
@@ -49,13 +48,6 @@ def robots_txt(request):
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
-
-
-def server_error(request, *args, **kwargs):
-    """The 500 page. It renders without the database or context processors: whatever broke
-    the request (often the database) must not also break the page that says so."""
-    template = loader.get_template("500.html")
-    return HttpResponseServerError(template.render({}))
 
 
 def share_image(page, site_settings):

@@ -366,12 +366,12 @@ def test_server_error_gives_a_styled_500(site_tree, monkeypatch):
     assert response.status_code == 500
     html = response.content.decode()
     assert "Sorry, something went wrong on our side" in html
-    assert 'href="/static/css/site.css"' in html
+    assert "<style>" in html and "/static/" not in html  # tests/test_error_pages.py
     assert '<html lang="en-GB">' in html
 
 
 def test_500_page_renders_without_the_database(rf, db):
-    from psg.seo import server_error
+    from psg.errors import server_error
 
     with CaptureQueriesContext(connection) as queries:
         response = server_error(rf.get("/news/"))
