@@ -6,7 +6,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from news import feeds as news_feeds
-from psg import health, seo
+from psg import health, protections, seo
 from search import views as search_views
 
 urlpatterns = [
@@ -20,6 +20,11 @@ urlpatterns = [
     path("healthz/", health.healthz, name="healthz"),
     path("search/suggest/", search_views.suggest, name="search_suggest"),
     path("", include("editorial.urls")),
+    # Wagtail's page password check (same address), with a limit on wrong passwords.
+    path(
+        "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/",
+        protections.authenticate_with_password,
+    ),
 ]
 
 if settings.DEBUG:
@@ -31,5 +36,6 @@ urlpatterns += [
     path("", include(wagtail_urls)),
 ]
 
-# The 500 page renders without the database or context processors (see psg/seo.py).
-handler500 = "psg.seo.server_error"
+# The error pages render even without the database or collected static files (psg/errors.py).
+handler404 = "psg.errors.page_not_found"
+handler500 = "psg.errors.server_error"

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     # Django
     "django.contrib.admin",
     "django.contrib.auth",
@@ -106,10 +107,17 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # Too many failed admin sign-ins from one address for one username: 429 for a while.
-    "psg.middleware.LoginThrottleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Too many failed sign-ins for one username from one address: 429 for a while (last, as
+    # django-axes asks; psg/protections.py).
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes refuses a locked-out username and address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "psg.urls"
@@ -164,14 +172,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
-# Cache: Redis when REDIS_URL is set, local memory otherwise.
+# Cache: Redis when REDIS_URL is set, local memory otherwise. The Redis backend fails open
+# (psg/cache.py): while Redis cannot be reached in REDIS_TIMEOUT seconds, pages come from the
+# database and /healthz/ says the cache is failing.
 
 if env("REDIS_URL"):
+    _redis_timeout = float(env("REDIS_TIMEOUT", "0.25"))
     CACHES = {
         "default": {
             "BACKEND": "psg.cache.RedisCache",
             "LOCATION": env("REDIS_URL"),
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "psg"),
+            "OPTIONS": {
+                "socket_connect_timeout": _redis_timeout,
+                "socket_timeout": _redis_timeout,
+            },
         }
     }
 else:
@@ -326,10 +341,33 @@ if env("CSP_REPORT_URI"):
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env("CSP_REPORT_URI")]
     PSG_ADMIN_CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env("CSP_REPORT_URI")]
 
-# Admin sign-in throttling: after this many failed attempts for one username from one
-# address, further attempts are refused (429) until the window has passed.
+# Admin sign-in throttling (django-axes, counted in the database): after this many failed
+# attempts for one username from one address, that pair is refused (429) until the window
+# has passed since the last failure. Wrong page passwords ("Private, password") have the same
+# limit per address and page (psg/protections.py).
 PSG_LOGIN_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
 PSG_LOGIN_FAILURE_WINDOW = int(env("LOGIN_FAILURE_WINDOW", str(15 * 60)))
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = "psg.protections.login_failure_limit"
+AXES_COOLOFF_TIME = "psg.protections.login_cool_off"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "psg.protections.login_client_address"
+AXES_USERNAME_CALLABLE = "psg.protections.login_username"
+AXES_LOCKOUT_CALLABLE = "psg.protections.login_lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout are refused unchecked and do not lengthen it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Only failures are kept (until their window ends), not a record of every sign-in.
+AXES_DISABLE_ACCESS_LOG = True
+# Log lines name the username and address as "****"; no start-up banner.
+AXES_VERBOSE = False
+# Password reset mails (Wagtail admin, "Forgotten password?"): at most this many per email
+# address and per client address in the window; further requests get the usual answer but
+# no mail (psg/protections.py).
+WAGTAILADMIN_USER_PASSWORD_RESET_FORM = "psg.protections.ThrottledPasswordResetForm"  # noqa: S105
+PSG_PASSWORD_RESET_ACCOUNT_LIMIT = int(env("PASSWORD_RESET_ACCOUNT_LIMIT", "3"))
+PSG_PASSWORD_RESET_CLIENT_LIMIT = int(env("PASSWORD_RESET_CLIENT_LIMIT", "10"))
+PSG_PASSWORD_RESET_WINDOW = int(env("PASSWORD_RESET_WINDOW", str(60 * 60)))
 # How many reverse proxies in front of the site append to X-Forwarded-For (0: use the
 # connection's address). Only set it when every request passes through those proxies.
 PSG_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
@@ -371,6 +409,8 @@ LOGGING = {
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         # Each background task logs its start and end at INFO: too chatty for the console.
         "django_tasks": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # Sign-in failures and lockouts are warnings; the INFO lines repeat each step.
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         # Page created/published lines are kept in Wagtail's own audit log in the database.
         "wagtail": {
             "handlers": ["console"],
@@ -422,6 +462,10 @@ MEMBERSHIP_FORM_MAX_AGE_SECONDS = int(env("MEMBERSHIP_FORM_MAX_AGE_SECONDS", str
 MEMBERSHIP_RATE_LIMIT = int(env("MEMBERSHIP_RATE_LIMIT", "5"))
 MEMBERSHIP_RATE_LIMIT_WINDOW_SECONDS = int(env("MEMBERSHIP_RATE_LIMIT_WINDOW_SECONDS", "3600"))
 MEMBERSHIP_DUPLICATE_WINDOW_HOURS = float(env("MEMBERSHIP_DUPLICATE_WINDOW_HOURS", "24"))
+# Staff mails go through the task queue: the first retry after this many seconds, doubling
+# each time, until this many tries have failed (membership/tasks.py).
+MEMBERSHIP_NOTIFY_RETRY_SECONDS = float(env("MEMBERSHIP_NOTIFY_RETRY_SECONDS", "300"))
+MEMBERSHIP_NOTIFY_ATTEMPTS = int(env("MEMBERSHIP_NOTIFY_ATTEMPTS", "6"))
 MEMBERSHIP_RETENTION_DAYS = int(env("MEMBERSHIP_RETENTION_DAYS", "365"))
 MEMBERSHIP_DECLINED_RETENTION_DAYS = int(env("MEMBERSHIP_DECLINED_RETENTION_DAYS", "30"))
 # Set to e.g. HTTP_X_FORWARDED_FOR behind a reverse proxy (its last entry is used).

@@ -37,17 +37,47 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # admin's Content-Security-Policy allows frame-ancestors 'self' for the same reason.
 X_FRAME_OPTIONS = "DENY"
 
+# A trial of these settings over plain HTTP (docs/deployment.md, "A trial over plain HTTP"):
+# no redirect to HTTPS, no HSTS, cookies a browser keeps over HTTP (Secure ones it drops, and
+# every form, the admin sign-in included, then fails its CSRF check), and the http:// address
+# trusted for forms. Never for the public site: passwords and sessions cross the network
+# unencrypted. `check --deploy` says so too.
+PSG_PLAIN_HTTP_TRIAL = env_bool("PSG_PLAIN_HTTP_TRIAL")
+if PSG_PLAIN_HTTP_TRIAL:
+    import sys
+    from urllib.parse import urlsplit
+
+    SECURE_SSL_REDIRECT = False
+    SECURE_HSTS_SECONDS = 0
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+    SECURE_HSTS_PRELOAD = False
+    SESSION_COOKIE_SECURE = False
+    CSRF_COOKIE_SECURE = False
+    _base_url = urlsplit(env("WAGTAILADMIN_BASE_URL", ""))
+    CSRF_TRUSTED_ORIGINS = [
+        *CSRF_TRUSTED_ORIGINS,
+        # A host ".example.org" (the domain and its subdomains) is the origin "http://*.example.org".
+        *("http://" + ("*" + h if h.startswith(".") else h) for h in ALLOWED_HOSTS if h != "*"),
+        *([f"http://{_base_url.netloc}"] if _base_url.scheme == "http" else []),
+    ]
+    sys.stderr.write(
+        "WARNING: PSG_PLAIN_HTTP_TRIAL is on. This is a TRIAL over plain HTTP: no HTTPS "
+        "redirect, no HSTS, cookies not marked Secure, so passwords and sessions cross the "
+        "network unencrypted. Never serve the public site like this: unset "
+        "PSG_PLAIN_HTTP_TRIAL once HTTPS works.\n"
+    )
+
 # Database: keep connections open between requests when asked to, and check them first.
 if DATABASES["default"].get("CONN_MAX_AGE"):
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # Cache: Redis when REDIS_URL is set (base.py). Without it, a file cache under PSG_VAR_DIR
-# rather than local memory, so every gunicorn worker on the machine shares page caches and
-# sign-in throttling counts.
+# rather than local memory, so every gunicorn worker on the machine shares page caches
+# (security counters are in the database: psg/throttle.py, django-axes).
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "psg.cache.FileBasedCache",  # fails open, like the Redis one
             "LOCATION": str(env("CACHE_DIR", VAR_DIR / "cache")),
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "psg"),
             # Django's default of 300 entries would evict cached pages of even a small site;
