@@ -30,9 +30,11 @@ worker_class = "gthread"
 timeout = int(_env("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then so that slow leaks never grow.
+# Recycle workers now and then so that slow leaks never grow. Evenly loaded workers reach the
+# limit together; a jitter of half the limit spreads their restarts, so that a small
+# installation is never left with every worker loading the code at the same moment.
 max_requests = int(_env("GUNICORN_MAX_REQUESTS", "1000"))
-max_requests_jitter = 100
+max_requests_jitter = max_requests // 2
 
 # Headers from the reverse proxy (X-Forwarded-Proto) are trusted only from these addresses.
 forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

@@ -403,10 +403,34 @@ WAGTAILADMIN_NOTIFICATION_INCLUDE_SUPERUSERS = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # Server errors mailed to ADMINS through the task queue (psg/errormail.py).
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "psg.errormail.QueuedAdminEmailHandler",
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
-        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "django.request": {
+            "handlers": ["console", "mail_admins"],
+            "level": "WARNING",
+            "propagate": False,
+        },
+        "django.security": {
+            "handlers": ["console", "mail_admins"],
+            "level": "WARNING",
+            "propagate": False,
+        },
+        # Requests for host names the site does not serve (scanners): logged, not mailed.
+        "django.security.DisallowedHost": {
+            "handlers": ["console"],
+            "level": "WARNING",
+            "propagate": False,
+        },
         # Each background task logs its start and end at INFO: too chatty for the console.
         "django_tasks": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         # Sign-in failures and lockouts are warnings; the INFO lines repeat each step.
