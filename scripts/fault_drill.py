@@ -38,6 +38,13 @@ What the drill changes from a real installation, and why:
   is lowered (--retry-seconds, 3 s), so that a retry can be seen within the drill.
 - Plain HTTP on loopback: SECURE_SSL_REDIRECT=false and the plain-HTTP trial setting
   (--plain-http, default PSG_PLAIN_HTTP_TRIAL=true; also FAULT_DRILL_PLAIN_HTTP).
+- Gunicorn's worker recycling is off (GUNICORN_MAX_REQUESTS=0; --max-requests sets it). The
+  drill sends a few thousand requests a phase, so with the production setting (1000 per
+  worker) every worker restarts every few seconds, all at about the same time, and nothing
+  serves while the new ones load Django: several seconds, more on a busy machine. That gap
+  would land in whichever phase happens to be running. Every worker (re)started during a
+  phase is named in its note, so a restart (recycling or a crash) is never mistaken for the
+  fault's effect.
 
 Every process the drill starts runs in its own process group and is stopped at the end, also
 on Ctrl-C, SIGTERM or an error. Only the standard library is used. The drill exits 0 when it
@@ -529,7 +536,9 @@ class Stack:
             MEMBERSHIP_NOTIFY_RETRY_SECONDS=str(self.args.retry_seconds),
             GUNICORN_BIND=f"127.0.0.1:{self.web_port}",
             WEB_CONCURRENCY=str(self.args.workers),
-            GUNICORN_LOG_LEVEL="warning",
+            GUNICORN_MAX_REQUESTS=str(self.args.max_requests),
+            # INFO: gunicorn logs each worker it starts ("Booting worker"), counted per phase.
+            GUNICORN_LOG_LEVEL="info",
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
         )
@@ -598,6 +607,13 @@ class Stack:
             return connection.execute(sql, params).fetchall()
         finally:
             connection.close()
+
+    def worker_boots(self):
+        """Gunicorn workers started so far (by the lines its master logs)."""
+        try:
+            return self.web.log_path.read_text(errors="replace").count("Booting worker with pid")
+        except OSError:
+            return 0
 
     def queued_tasks(self):
         return self.query(
@@ -673,10 +689,12 @@ class Drill:
         self.paths = stack.page_paths()
         self.rows = []
         self.phase_began = time.monotonic()
+        self.boots_before = 0
 
     def begin(self, name):
         say(f"Phase: {name}")
         self.phase_began = time.monotonic()
+        self.boots_before = self.stack.worker_boots()
         return self.stack.sink.delivered
 
     def load(self, tag, joiners=None, during=None):
@@ -710,6 +728,11 @@ class Drill:
             row.update(stored=self.stack.stored(tag)[0], mails_during=during, mails_after=after)
             extra = self.stack.notification_note(tag)
             row["note"] = "; ".join(part for part in (note, extra) if part)
+        boots = self.stack.worker_boots() - self.boots_before
+        row["restarted"] = (
+            f"{boots} gunicorn worker{'s' if boots > 1 else ''} (re)started" if boots else ""
+        )
+        row["note"] = "; ".join(part for part in (row["note"], row["restarted"]) if part)
         row["seconds"] = time.monotonic() - self.phase_began
         self.rows.append(row)
         say(f"  {row}")
@@ -741,7 +764,7 @@ class Drill:
         # Requests the visitors had given up on may go on once Redis answers again.
         late = self.stack.stored("p3")[0] - hanging["stored"]
         late_note = f"{late} more stored after SIGCONT" if late else ""
-        notes = (late_note, self.stack.notification_note("p3"))
+        notes = (late_note, self.stack.notification_note("p3"), hanging["restarted"])
         hanging["note"] = "; ".join(part for part in notes if part)
         hanging["mails_after"] = self.stack.mails("p3", hanging["since"]) - hanging["mails_during"]
 
@@ -947,6 +970,12 @@ def parse_args(argv=None):
     add("--junk", type=int, default=600, help="junk listing requests (default 600)")
     add("--pairs", type=int, default=100, help="double submissions (default 100)")
     add("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    add(
+        "--max-requests",
+        type=int,
+        default=0,
+        help="requests before gunicorn restarts a worker (default 0: never, see above)",
+    )
     add("--redis-port", type=int, default=0, help="the drill's redis-server port (default: any)")
     add("--smtp-port", type=int, default=0, help="the drill's SMTP port (default: any)")
     add("--web-port", type=int, default=0, help="gunicorn's port (default: any)")
@@ -997,7 +1026,8 @@ def main(argv=None):
             print()
             print(
                 f"Fault drill: {args.seconds:g} s phases, {args.readers} readers, "
-                f"{args.joiners} joiners, gunicorn {args.workers} workers, request timeout "
+                f"{args.joiners} joiners, gunicorn {args.workers} workers "
+                f"(max requests {args.max_requests or 'off'}), request timeout "
                 f"{args.timeout:g} s, fill time {args.fill_seconds:g} s, "
                 f"{time.monotonic() - began:.0f} s in all"
             )
