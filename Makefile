@@ -9,6 +9,9 @@ PORT ?= 8000
 # PostgreSQL and Redis used by `make test` when they are reachable (required when PSG_REQUIRE_ALL=1).
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/psg
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# Test processes per pass (pytest-xdist; `auto`: one per CPU). Each has its own test database, and
+# its own Redis database counted from TEST_REDIS_URL's (docs/testing.md). 0 runs serially.
+TEST_WORKERS ?= auto
 export DJANGO_SETTINGS_MODULE ?= psg.settings.dev
 
 .PHONY: help install browser setup run test lint test-sqlite test-postgres audit bench mutate clean
@@ -18,6 +21,7 @@ help:
 	@echo "make test  - install, lint, check migrations and settings, run the whole test suite"
 	@echo "make audit - Lighthouse and HTML checks of the site that 'make run' serves"
 	@echo "make bench - page benchmarks (BENCH_ARTICLES=1000, BENCH_DB=sqlite|postgres)"
+	@echo "make drill - fault drill: the production stack with Redis, worker, database, mail failing"
 	@echo "make mutate - mutation testing of the riskiest modules (MODULE=pagecache for one)"
 
 $(VENV)/.installed: pyproject.toml uv.lock
@@ -61,7 +65,7 @@ lint: install
 
 test-sqlite: install browser
 	@echo "== Test suite on SQLite (with browser journeys)"
-	@DJANGO_SETTINGS_MODULE=psg.settings.test DATABASE_URL= $(PY) -m pytest
+	@DJANGO_SETTINGS_MODULE=psg.settings.test DATABASE_URL= $(PY) -m pytest -n $(TEST_WORKERS)
 
 test-postgres: install
 	@if $(PY) -m psg.probe postgres "$(TEST_POSTGRES_URL)"; then \
@@ -70,7 +74,7 @@ test-postgres: install
 		elif [ "$$PSG_REQUIRE_ALL" = 1 ]; then echo "Redis is required (PSG_REQUIRE_ALL=1) but $(TEST_REDIS_URL) is not reachable."; exit 1; \
 		else echo "NOT RUN: Redis cache tests ($(TEST_REDIS_URL) not reachable)."; fi; \
 		DJANGO_SETTINGS_MODULE=psg.settings.test DATABASE_URL="$(TEST_POSTGRES_URL)" REDIS_URL="$$redis" \
-			$(PY) -m pytest -m "not browser"; \
+			$(PY) -m pytest -n $(TEST_WORKERS) -m "not browser"; \
 	elif [ "$$PSG_REQUIRE_ALL" = 1 ]; then \
 		echo "PostgreSQL is required (PSG_REQUIRE_ALL=1) but $(TEST_POSTGRES_URL) is not reachable."; exit 1; \
 	else \
@@ -91,6 +95,14 @@ BENCH_DB ?= sqlite
 bench: install
 	@$(PY) -m bench.fill --articles $(BENCH_ARTICLES) --db $(BENCH_DB)
 	@$(PY) -m bench.run --db $(BENCH_DB)
+
+# Fault drill (docs/deployment.md, "What happens when..."): starts gunicorn, the task worker,
+# its own redis-server and SMTP server on a scratch site, breaks them one at a time and prints
+# what visitors and applicants got. Needs redis-server. DRILL_ARGS="--seconds 6" and the like.
+DRILL_ARGS ?=
+.PHONY: drill
+drill: install
+	@$(PY) scripts/fault_drill.py $(DRILL_ARGS)
 
 # Mutation testing (docs/testing.md): every module, or one with MODULE=pagecache. Not part of
 # `make test`. The PostgreSQL search backend's run uses MUTATE_POSTGRES_URL when set.

@@ -4,7 +4,9 @@ The database engine comes from DATABASE_URL (SQLite when unset), so the same tes
 SQLite and on PostgreSQL; `make test` runs both passes.
 """
 
+import inspect
 import os
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -43,6 +45,89 @@ def run_in_pass(vendor, why):
 
     if connection.vendor != vendor:
         pytest.skip(f"runs in the {DATABASE_PASSES[vendor]} pass of `make test`: {why}")
+
+
+# Parallel runs (`make test`: pytest-xdist with `--dist loadgroup`, docs/testing.md). Each worker
+# process has its own test database (pytest-django), Redis database and media folder
+# (psg/settings/test.py) and temporary folders. Tests that share a set-up wider than one test (a
+# module-, package- or session-scoped fixture of a test module or of a sub-folder's conftest.py:
+# the browser, the restore tests' template installation) are sent to one worker, which then
+# builds it once. A group never mixes tests that pytest-django runs at different points
+# (database tests, transactional ones, then the rest): a worker runs what it is sent in order.
+
+TESTS_DIR = Path(__file__).resolve().parent
+
+
+def _shared_setups(item):
+    """The fixtures wider than one test, defined in the suite outside this file, that `item` uses."""
+    info = getattr(item, "_fixtureinfo", None)
+    for fixturedefs in info.name2fixturedefs.values() if info else ():
+        fixturedef = fixturedefs[-1]
+        if fixturedef.scope == "function":
+            continue
+        path = Path(inspect.getsourcefile(fixturedef.func)).resolve()
+        if TESTS_DIR in path.parents and path != Path(__file__).resolve():
+            yield path, fixturedef.func.__name__
+
+
+def _django_order(item):
+    """Where pytest-django runs `item`: 0 with the database tests, 1 with the transactional
+    ones, 2 with the tests that use no database (it sorts them so)."""
+    from pytest_django.plugin import validate_django_db
+
+    marker = item.get_closest_marker("django_db")
+    transaction, reset_sequences, *_ = validate_django_db(marker) if marker else (False, False)
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if transaction or reset_sequences or fixtures & {"transactional_db", "live_server"}:
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """In a parallel run, mark the tests that share a set-up with one xdist_group."""
+    if not hasattr(config, "workerinput"):
+        return
+    parent = {}
+
+    def root(key):
+        while parent.setdefault(key, key) != key:
+            key = parent[key]
+        return key
+
+    shared = {}
+    for item in items:
+        order = _django_order(item)
+        keys = [(order, *setup) for setup in _shared_setups(item)]
+        for key in keys[1:]:
+            parent[root(key)] = root(keys[0])
+        if keys:
+            shared[item] = keys[0]
+    names = {}
+    for item, key in shared.items():
+        group = root(key)
+        name = names.setdefault(group, f"{group[2]}-{len(names) + 1}")
+        item.add_marker(pytest.mark.xdist_group(name))
+
+
+class _GroupedNodeIds:
+    """pytest-xdist 3.8 tells the scheduler an item's group by appending "@group" to its node
+    id through `item._nodeid`, which pytest 9.2 no longer reads (pytest-xdist issue 1386):
+    without this the groups are silently ignored. Does nothing once pytest-xdist stops."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items):
+        from _pytest.nodeid import NodeId
+
+        for item in items:
+            marked = getattr(item, "_nodeid", None)
+            if isinstance(marked, str) and marked != item.nodeid and hasattr(item, "_id"):
+                item._id = NodeId.parse(marked)
+
+
+def pytest_configure(config):
+    if hasattr(config, "workerinput"):
+        config.pluginmanager.register(_GroupedNodeIds(), "psg-grouped-node-ids")
 
 
 @pytest.fixture(autouse=True)

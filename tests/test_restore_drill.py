@@ -275,14 +275,17 @@ def assert_refused(done, *phrases):
         assert phrase in done.stderr, done.stderr
 
 
-def scratch_databases():
+def scratch_databases(site):
+    """The drill's scratch copies of `site`'s database (restore_drill names them after it):
+    another installation's drill, in a parallel test or another run, is not this one's."""
     if not ON_POSTGRES:
         return set()
     import psycopg
 
+    prefix = f"{site.database[:40]}_drill_"
     with psycopg.connect(dbname="postgres", **server()) as db:
-        rows = db.execute("SELECT datname FROM pg_database WHERE datname LIKE '%\\_drill\\_%'")
-        return {row[0] for row in rows}
+        rows = db.execute("SELECT datname FROM pg_database")
+        return {row[0] for row in rows if row[0].startswith(prefix)}
 
 
 def test_backup_lose_everything_restore_every_row_and_file(site):
@@ -327,7 +330,7 @@ def drill_lines(output):
 def test_the_drill_compares_every_table_and_file_and_leaves_the_site_alone(site):
     site, _ = site
     before = site.state()
-    databases = scratch_databases()
+    databases = scratch_databases(site)
 
     done = site.run("scripts/restore-drill.sh", f"--work-dir={site.root / 'drill'}")
 
@@ -338,7 +341,7 @@ def test_the_drill_compares_every_table_and_file_and_leaves_the_site_alone(site)
     assert results["media files"] == "identical"
     assert "Every table's rows (" in done.stdout and "are identical." in done.stdout
     assert site.state() == before
-    assert scratch_databases() == databases
+    assert scratch_databases(site) == databases
     assert not any((site.root / "drill").iterdir())
 
 
@@ -348,7 +351,7 @@ def test_the_drill_fails_on_a_difference_and_names_it(site):
     site.sql("DELETE FROM wagtailcore_pagelogentry")
     (site.media / "documents" / "written-after.txt").write_text("new upload")
     before = site.state()
-    databases = scratch_databases()
+    databases = scratch_databases(site)
 
     done = site.manage("restore_drill", f"--backup={backup}")
 
@@ -360,4 +363,4 @@ def test_the_drill_fails_on_a_difference_and_names_it(site):
     assert "  documents/written-after.txt: missing from the restored copy" in done.stdout
     assert "differs from the live site in 1 table(s) and 1 media file(s)" in done.stderr
     assert site.state() == before
-    assert scratch_databases() == databases
+    assert scratch_databases(site) == databases
