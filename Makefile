@@ -65,7 +65,7 @@ lint: install
 
 test-sqlite: install browser
 	@echo "== Test suite on SQLite (with browser journeys)"
-	@DJANGO_SETTINGS_MODULE=psg.settings.test DATABASE_URL= $(PY) -m pytest -n $(TEST_WORKERS)
+	@DJANGO_SETTINGS_MODULE=psg.settings.test DATABASE_URL= $(PY) -m pytest -n $(TEST_WORKERS) --create-db
 
 test-postgres: install
 	@if $(PY) -m psg.probe postgres "$(TEST_POSTGRES_URL)"; then \
@@ -74,7 +74,7 @@ test-postgres: install
 		elif [ "$$PSG_REQUIRE_ALL" = 1 ]; then echo "Redis is required (PSG_REQUIRE_ALL=1) but $(TEST_REDIS_URL) is not reachable."; exit 1; \
 		else echo "NOT RUN: Redis cache tests ($(TEST_REDIS_URL) not reachable)."; fi; \
 		DJANGO_SETTINGS_MODULE=psg.settings.test DATABASE_URL="$(TEST_POSTGRES_URL)" REDIS_URL="$$redis" \
-			$(PY) -m pytest -n $(TEST_WORKERS) -m "not browser"; \
+			$(PY) -m pytest -n $(TEST_WORKERS) --create-db -m "not browser"; \
 	elif [ "$$PSG_REQUIRE_ALL" = 1 ]; then \
 		echo "PostgreSQL is required (PSG_REQUIRE_ALL=1) but $(TEST_POSTGRES_URL) is not reachable."; exit 1; \
 	else \

@@ -130,6 +130,17 @@ def pytest_configure(config):
         config.pluginmanager.register(_GroupedNodeIds(), "psg-grouped-node-ids")
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, left with the rows the migrations made when the run ends
+    (a transactional test empties it as it ends), so the next run with --reuse-db finds them."""
+    yield
+    from tests.factories import restore_migrated_rows
+
+    with django_db_blocker.unblock():
+        restore_migrated_rows()
+
+
 @pytest.fixture(autouse=True)
 def _clean_caches():
     """No test sees another's cached pages, settings or site root paths (all in the cache)."""

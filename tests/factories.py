@@ -98,3 +98,19 @@ def join_form_data(**overrides):
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
+
+
+def restore_migrated_rows():
+    """Put back the rows the migrations made (the home page, the site, the editors' groups) when
+    a transactional test has emptied the test database, as each one does when it ends.
+
+    For fixtures that copy the test database outside a test transaction: pytest-django runs them
+    after the transactional tests, so they would otherwise copy an empty database. Call it with
+    database access unblocked.
+    """
+    from django.db import connection
+    from wagtail.models import Site
+
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents and not Site.objects.exists():
+        connection.creation.deserialize_db_from_string(contents)

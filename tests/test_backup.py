@@ -27,6 +27,8 @@ from wagtail.documents.models import Document
 from wagtail.images.models import Image
 from wagtail.models import Page
 
+from tests.factories import restore_migrated_rows
+
 on_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="pg_dump/pg_restore round trip: runs in the PostgreSQL pass (DATABASE_URL=postgres://…)",
@@ -166,6 +168,7 @@ def scratch_database(django_db_setup, django_db_blocker):
             # pytest-django sets up the test database only when some collected test is
             # marked django_db; these are not (they must not run inside a transaction).
             connection.creation.create_test_db(verbosity=0, keepdb=True, serialize=False)
+        restore_migrated_rows()
         original = connection.settings_dict["NAME"]
         scratch = f"{original}_backup_scratch"
         connection.close()

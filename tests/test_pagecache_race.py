@@ -20,7 +20,7 @@ from home.models import HomePage, StandardPage
 from pagecache import store
 from pagecache.middleware import PageCacheMiddleware
 from tests.conftest import run_in_pass
-from tests.factories import add_article, publish
+from tests.factories import add_article, publish, restore_migrated_rows
 
 
 def get(client, url):
@@ -77,6 +77,7 @@ def committed_database(django_db_setup, django_db_blocker):
             # pytest-django sets up the test database only when a collected test is marked
             # django_db; this one is not.
             connection.creation.create_test_db(verbosity=0, keepdb=True, serialize=False)
+        restore_migrated_rows()
         original = connection.settings_dict["NAME"]
         scratch = f"{original}_pagecache_race"
         connection.close()

@@ -24,6 +24,8 @@ import psycopg
 import pytest
 from django.db import connection
 
+from tests.factories import restore_migrated_rows
+
 ROOT = Path(__file__).resolve().parent.parent
 ON_POSTGRES = connection.vendor == "postgresql"
 OWN_ENV = {
@@ -231,6 +233,7 @@ def restore_template(request, tmp_path_factory, django_db_blocker):
                 if connection.settings_dict["NAME"] == configured:
                     # Set up only when some collected test uses the database; these do not.
                     connection.creation.create_test_db(verbosity=0, keepdb=True, serialize=False)
+            restore_migrated_rows()
             _TEMPLATE["site"], _TEMPLATE["backup"] = build_template(
                 tmp_path_factory.mktemp("restore-template")
             )
