@@ -139,7 +139,8 @@ def store(form, key, ip_hash):
                     return None
                 existing = find_recent_application(email, lock=True)
                 if existing is not None:
-                    record_repeat(existing, form)
+                    # The same send, stored by a simultaneous request that committed meanwhile.
+                    record_repeat(existing, form, same_send=existing.submission_key == key)
                     return None
                 application = form.save(commit=False)
                 application.ip_hash = ip_hash

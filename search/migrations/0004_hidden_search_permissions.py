@@ -25,13 +25,17 @@ def grant(apps, schema_editor):
 
 
 def revoke(apps, schema_editor):
+    # Through the join table by ids: when other apps are unapplied in the same run, the
+    # historical Group and Permission models may come from different states.
     Permission = apps.get_model("auth", "Permission")
     Group = apps.get_model("auth", "Group")
-    permissions = Permission.objects.filter(
+    permission_ids = Permission.objects.filter(
         content_type__app_label="search", codename__in=CODENAMES
-    )
-    for group in Group.objects.filter(name__in=GROUPS):
-        group.permissions.remove(*permissions)
+    ).values_list("id", flat=True)
+    group_ids = Group.objects.filter(name__in=GROUPS).values_list("id", flat=True)
+    Group.permissions.through.objects.filter(
+        group_id__in=list(group_ids), permission_id__in=list(permission_ids)
+    ).delete()
 
 
 class Migration(migrations.Migration):
