@@ -9,7 +9,6 @@ import io
 import logging
 import re
 import smtplib
-import time
 from datetime import UTC, timedelta
 from unittest import mock
 
@@ -25,6 +24,7 @@ from wagtail_modeladmin.helpers import AdminURLHelper
 from membership import spam
 from membership.models import JoinPage, MembershipApplication
 from psg.models import SiteSettings
+from tests.factories import join_form_data as form_data
 from tests.factories import listing_rows
 
 JOIN_URL = "/join/"
@@ -54,23 +54,6 @@ def join_page(home_page):
             notification_emails=OFFICER_ADDRESS,
         )
     )
-
-
-def form_data(**overrides):
-    """A complete, valid submission whose form was shown ten seconds ago."""
-    data = {
-        "name": "Ana Quispe",
-        "email": "ana@example.org",
-        "membership_type": "individual",
-        "organisation": "",
-        "country": "United Kingdom",
-        "heard_about": "event",
-        "consent": "on",
-        "website": "",
-        "started": spam.issue_started_token(at=time.time() - 10),
-    }
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
 
 
 def post(client, data, ip="203.0.113.10"):
