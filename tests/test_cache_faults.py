@@ -22,7 +22,10 @@ from tests.factories import PASSWORD, add_article
 
 pytestmark = pytest.mark.django_db
 
-PORTS = range(16380, 16385)
+# Five ports for each parallel test worker (gw0, gw1, ...): a worker never starts its Redis on a
+# port another worker's stopped Redis has just left, where that worker would then find it.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+PORTS = range(16380 + 5 * _WORKER, 16385 + 5 * _WORKER)
 TIMEOUT = 0.2  # seconds, for connecting to and reading from the test server
 
 
