@@ -59,14 +59,17 @@ lint: install
 	@mkdir -p var
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=psg.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=psg.settings.production SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
-		ALLOWED_HOSTS=www.example.org $(PY) manage.py check --deploy --fail-level WARNING
+		ALLOWED_HOSTS=www.example.org DATABASE_URL=sqlite:///:memory: $(PY) manage.py check --deploy --fail-level WARNING
 
 test-sqlite: install browser
 	@echo "== Test suite on SQLite (with browser journeys)"
 	@DJANGO_SETTINGS_MODULE=psg.settings.test DATABASE_URL= $(PY) -m pytest -n $(TEST_WORKERS) --create-db
 
+# The browser journeys and the tests marked engine_agnostic (they use no test database: their own
+# processes, files or SQLite copies) run in the SQLite pass only (docs/testing.md).
 test-postgres: install
 	@if $(PY) -m psg.probe postgres "$(TEST_POSTGRES_URL)"; then \
 		echo "== Test suite on PostgreSQL ($(TEST_POSTGRES_URL)) with the Redis cache"; \
@@ -74,7 +77,7 @@ test-postgres: install
 		elif [ "$$PSG_REQUIRE_ALL" = 1 ]; then echo "Redis is required (PSG_REQUIRE_ALL=1) but $(TEST_REDIS_URL) is not reachable."; exit 1; \
 		else echo "NOT RUN: Redis cache tests ($(TEST_REDIS_URL) not reachable)."; fi; \
 		DJANGO_SETTINGS_MODULE=psg.settings.test DATABASE_URL="$(TEST_POSTGRES_URL)" REDIS_URL="$$redis" \
-			$(PY) -m pytest -n $(TEST_WORKERS) --create-db -m "not browser"; \
+			$(PY) -m pytest -n $(TEST_WORKERS) --create-db -m "not browser and not engine_agnostic"; \
 	elif [ "$$PSG_REQUIRE_ALL" = 1 ]; then \
 		echo "PostgreSQL is required (PSG_REQUIRE_ALL=1) but $(TEST_POSTGRES_URL) is not reachable."; exit 1; \
 	else \

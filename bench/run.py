@@ -36,7 +36,7 @@ from bench.fill import ROOT, bench_environment
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def server_environment(kind, cache, dataset="bench"):
+def server_environment(kind, cache, dataset="bench", redis_url="redis://127.0.0.1:6379/11"):
     env = dict(os.environ)
     env.update(bench_environment(kind, dataset))
     env.update(
@@ -51,7 +51,7 @@ def server_environment(kind, cache, dataset="bench"):
     )
     env.pop("ELASTICSEARCH_URL", None)
     if cache == "redis":
-        env["REDIS_URL"] = "redis://127.0.0.1:6379/11"
+        env["REDIS_URL"] = redis_url
     else:
         env.pop("REDIS_URL", None)
         env["CACHE_DIR"] = str(Path(bench_environment(kind, dataset)["PSG_VAR_DIR"]) / "cache")
@@ -273,6 +273,11 @@ def main(argv=None):
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--dataset", default="bench", help="as for bench.fill")
     parser.add_argument("--cache", choices=["redis", "file"], default="redis")
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/11",
+        help="the Redis database for --cache redis (emptied at the start of the run)",
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--requests", type=int, default=60, help="sequential requests per row")
@@ -280,7 +285,7 @@ def main(argv=None):
     parser.add_argument("--connections", type=int, default=4)
     args = parser.parse_args(argv)
 
-    env = server_environment(args.db, args.cache, args.dataset)
+    env = server_environment(args.db, args.cache, args.dataset, args.redis_url)
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
 

@@ -15,16 +15,18 @@ from wagtail.search import index
 from psg import generations, sitedata
 from psg.blocks import CampaignBodyStreamBlock
 from psg.images import images_in, only_for_cards, prefetch_renditions
+from psg.pages import CAMPAIGNS, NEWS, PageFacts
 from psg.pagination import paginate
-from psg.previews import CampaignCardPreviewMixin
+from psg.previews import CampaignCardPreviewMixin, SocialPreviewMixin
 from psg.routing import RoutedPageMixin
+from psg.structure import StructuralPageMixin
 
 HUB_NEWS_COUNT = 5
 # The timeline shows every milestone and this many of the latest articles.
 TIMELINE_NEWS_COUNT = 20
 
 
-class CampaignIndexPage(RoutedPageMixin, Page):
+class CampaignIndexPage(PageFacts, StructuralPageMixin, SocialPreviewMixin, RoutedPageMixin, Page):
     intro = RichTextField(
         blank=True,
         features=["bold", "italic", "link"],
@@ -42,10 +44,15 @@ class CampaignIndexPage(RoutedPageMixin, Page):
     class Meta:
         verbose_name = "Campaign index"
 
+    # What this page type says about itself (psg/pages.py).
+    cache_shows = (CAMPAIGNS, NEWS)
+    cache_changes = ()
+    summary_fields = ("intro", "search_description")
+
     def campaigns(self, request=None):
         return only_for_cards(
             sitedata.public(CampaignPage.objects.live(), request).child_of(self),
-            CampaignPage.CARD_FIELDS,
+            CampaignPage.card_fields,
         ).order_by("status_order", "-first_published_at", "pk")
 
     def get_context(self, request, *args, **kwargs):
@@ -59,7 +66,7 @@ class CampaignIndexPage(RoutedPageMixin, Page):
         return context
 
 
-class CampaignPage(CampaignCardPreviewMixin, RoutedPageMixin, Page):
+class CampaignPage(PageFacts, CampaignCardPreviewMixin, RoutedPageMixin, Page):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         ACHIEVED = "achieved", "Achieved"
@@ -123,12 +130,17 @@ class CampaignPage(CampaignCardPreviewMixin, RoutedPageMixin, Page):
     class Meta:
         verbose_name = "Campaign"
 
+    # What this page type says about itself (psg/pages.py).
+    cache_shows = (NEWS,)
+    cache_changes = (CAMPAIGNS,)
+    search_label = "Campaign"
+    card_fields = ("title", "url_path", "path", "depth", "summary", "status")
+    summary_fields = ("summary", "search_description")
+
     STATUS_ORDER = {Status.ACTIVE: 0, Status.ACHIEVED: 1, Status.ARCHIVED: 2}
 
     # The hub's picture is shown at the top and on its share card: fetched with the page.
     route_select_related = ("image",)
-    # What a campaign's card shows (includes/campaign_card.html): listings load only these.
-    CARD_FIELDS = ("title", "url_path", "path", "depth", "summary", "status")
 
     def save(self, *args, **kwargs):
         self.status_order = self.STATUS_ORDER.get(self.status, 9)
@@ -140,16 +152,24 @@ class CampaignPage(CampaignCardPreviewMixin, RoutedPageMixin, Page):
 
         A hub previewed before its first save has no articles yet.
         """
-        from news.models import CARD_FIELDS, NewsArticlePage, has_link
-
+        # The articles' side of the relation that the article type declares (its campaigns,
+        # `related_name="news_articles"`): this app never imports the news app.
+        relation = self._meta.get_field("news_articles")
+        article_type = relation.related_model
         if self.pk is None:
-            return NewsArticlePage.objects.none()
+            return article_type.objects.none()
         # Newest first through the articles' date index, each article's campaigns tested by
         # one index probe: the first twenty are found without reading every article of a
         # large campaign (a join from the campaign's side would read and sort all of them).
-        in_campaign = has_link(NewsArticlePage.campaigns.through, campaignpage_id=self.pk)
+        link = relation.through.objects.filter(
+            **{
+                relation.field.m2m_field_name(): models.OuterRef("pk"),
+                relation.field.m2m_reverse_field_name(): self.pk,
+            }
+        )
         return only_for_cards(
-            sitedata.public(NewsArticlePage.objects.live().filter(in_campaign)), CARD_FIELDS
+            sitedata.public(article_type.objects.live().filter(models.Exists(link))),
+            article_type.card_fields,
         ).order_by("-date", "-pk")
 
     def timeline(self, request=None, news=None):

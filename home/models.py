@@ -9,16 +9,19 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from campaigns.models import CampaignPage
-from news.models import CARD_FIELDS, NewsArticlePage
+from news.models import NewsArticlePage
 from psg import routing, sitedata
 from psg.blocks import BodyStreamBlock, MissionStreamBlock
 from psg.images import images_in, only_for_cards, prefetch_renditions
+from psg.pages import CAMPAIGNS, NEWS, PageFacts
+from psg.previews import SocialPreviewMixin
 from psg.routing import RoutedPageMixin
+from psg.structure import StructuralPageMixin
 
 HOME_NEWS_COUNT = 4
 
 
-class HomePage(RoutedPageMixin, Page):
+class HomePage(PageFacts, StructuralPageMixin, SocialPreviewMixin, RoutedPageMixin, Page):
     hero_heading = models.CharField(
         max_length=120,
         blank=True,
@@ -80,6 +83,11 @@ class HomePage(RoutedPageMixin, Page):
     class Meta:
         verbose_name = "Home page"
 
+    # What this page type says about itself (psg/pages.py).
+    cache_shows = (NEWS, CAMPAIGNS)
+    cache_changes = ()
+    summary_fields = ("hero_intro", "search_description")
+
     # The hero picture is shown at the top and on the share card: fetched with the page.
     route_select_related = ("hero_image",)
 
@@ -88,10 +96,11 @@ class HomePage(RoutedPageMixin, Page):
         return routing.route(self, request, path_components)
 
     def latest_news(self, request=None):
-        articles = sitedata.public(NewsArticlePage.objects.live(), request).descendant_of(self)
-        return list(
-            only_for_cards(articles, CARD_FIELDS).order_by("-date", "-pk")[:HOME_NEWS_COUNT]
+        articles = only_for_cards(
+            sitedata.public(NewsArticlePage.objects.live(), request).descendant_of(self),
+            NewsArticlePage.card_fields,
         )
+        return list(articles.order_by("-date", "-pk")[:HOME_NEWS_COUNT])
 
     def featured(self, request=None):
         """The featured campaigns that are live and public, in the editor's order.
@@ -100,7 +109,7 @@ class HomePage(RoutedPageMixin, Page):
         preview (or a home page not saved yet) takes the editor's choices from the form instead.
         """
         campaigns = only_for_cards(
-            sitedata.public(CampaignPage.objects.live(), request), CampaignPage.CARD_FIELDS
+            sitedata.public(CampaignPage.objects.live(), request), CampaignPage.card_fields
         )
         if self.pk is None or getattr(request, "is_preview", False):
             ids = [item.campaign_id for item in self.featured_campaigns.all()]
@@ -145,7 +154,7 @@ class HomeFeaturedCampaign(Orderable):
         verbose_name = "Featured campaign"
 
 
-class StandardPage(RoutedPageMixin, Page):
+class StandardPage(PageFacts, SocialPreviewMixin, RoutedPageMixin, Page):
     intro = models.TextField(
         blank=True,
         max_length=500,
@@ -170,6 +179,11 @@ class StandardPage(RoutedPageMixin, Page):
 
     class Meta:
         verbose_name = "Content page"
+
+    # What this page type says about itself (psg/pages.py).
+    cache_shows = ()
+    cache_changes = ()
+    summary_fields = ("intro", "search_description")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

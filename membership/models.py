@@ -15,7 +15,10 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import ModelLogEntry, Page
 from wagtail.search import index
 
+from psg.pages import PageFacts
+from psg.previews import SocialPreviewMixin
 from psg.routing import RoutedPageMixin
+from psg.structure import StructuralPageMixin
 
 from .blocks import ReasonBlock
 
@@ -42,7 +45,14 @@ def split_addresses(value):
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
-class JoinPage(RoutablePageMixin, RoutedPageMixin, Page):
+class JoinPage(
+    PageFacts,
+    StructuralPageMixin,
+    SocialPreviewMixin,
+    RoutablePageMixin,
+    RoutedPageMixin,
+    Page,
+):
     """The membership form at /join/ and its thank-you page at /join/thank-you/."""
 
     intro = RichTextField(
@@ -106,6 +116,11 @@ class JoinPage(RoutablePageMixin, RoutedPageMixin, Page):
 
     class Meta:
         verbose_name = "Join page"
+
+    # What this page type says about itself (psg/pages.py).
+    cache_shows = ()
+    cache_changes = ()
+    summary_fields = ("intro", "search_description")
 
     def notification_recipients(self):
         """The page's addresses; otherwise the site's MANAGERS; otherwise DEFAULT_FROM_EMAIL."""
@@ -310,7 +325,7 @@ class MembershipApplication(models.Model):
             return f"Waiting ({tries} {plural} failed so far)"
         return self.get_notification_display()
 
-    staff_told.short_description = "Staff told"
+    staff_told.short_description = "Staff notified"
 
     def anonymise(self, now=None):
         """Remove every personal detail; keep type, country, source, status and dates."""

@@ -6,7 +6,7 @@
     /news/feed/atom/?campaign=<slug>   `?campaign=` the news list's filter uses)
 
 An unknown campaign gives a 404 rather than an empty feed, so a mistyped subscription is
-noticed. Only a known campaign is accepted for the page cache (pagecache/variants.py): a feed
+noticed. Only a known campaign is accepted for the page cache (psg/variants.py): a feed
 with any other query string is rendered every time. Links are absolute (the site's configured
 address). Only live, public articles appear; the feed is built from one query with the
 StreamFields deferred.
@@ -22,8 +22,7 @@ from wagtail.models import Site
 
 from campaigns.models import CampaignPage
 from news.models import NewsArticlePage, NewsIndexPage
-from pagecache import variants
-from psg import sitedata
+from psg import sitedata, variants
 
 FEED_ITEMS = 20
 

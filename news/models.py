@@ -13,18 +13,17 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from campaigns.models import CampaignPage
-from pagecache import variants
-from psg import generations, sitedata
+from psg import generations, sitedata, variants
 from psg.blocks import BodyStreamBlock
 from psg.images import images_in, only_for_cards, prefetch_renditions
+from psg.pages import CAMPAIGNS, NEWS, PageFacts
 from psg.pagination import paginate
-from psg.previews import ArticleCardPreviewMixin
+from psg.previews import ArticleCardPreviewMixin, SocialPreviewMixin
 from psg.routing import RoutedPageMixin
+from psg.structure import StructuralPageMixin
 
 NEWS_PER_PAGE = 10
 RELATED_COUNT = 3
-# What an article's card shows (includes/article_card.html): listings load only these fields.
-CARD_FIELDS = ("title", "url_path", "path", "depth", "date", "summary")
 
 
 @register_snippet
@@ -72,7 +71,7 @@ class Topic(PreviewableMixin, index.Indexed, models.Model):
         return context
 
 
-class NewsIndexPage(RoutedPageMixin, Page):
+class NewsIndexPage(PageFacts, StructuralPageMixin, SocialPreviewMixin, RoutedPageMixin, Page):
     intro = models.TextField(
         blank=True, help_text="A sentence or two shown above the list of news articles."
     )
@@ -86,11 +85,16 @@ class NewsIndexPage(RoutedPageMixin, Page):
     class Meta:
         verbose_name = "News index"
 
+    # What this page type says about itself (psg/pages.py).
+    cache_shows = (NEWS, CAMPAIGNS)
+    cache_changes = ()
+    summary_fields = ("intro", "search_description")
+
     def articles(self, request=None):
         """Every live, public article under this index, newest first (one query)."""
         return only_for_cards(
             sitedata.public(NewsArticlePage.objects.live(), request).descendant_of(self),
-            CARD_FIELDS,
+            NewsArticlePage.card_fields,
         ).order_by("-date", "-pk")
 
     def filter_articles(self, request, articles=None):
@@ -204,7 +208,7 @@ class NewsIndexPage(RoutedPageMixin, Page):
         return sorted({int(year) for year in years}, reverse=True)
 
 
-class NewsArticlePage(ArticleCardPreviewMixin, RoutedPageMixin, Page):
+class NewsArticlePage(PageFacts, ArticleCardPreviewMixin, RoutedPageMixin, Page):
     date = models.DateField(
         "Article date",
         default=datetime.date.today,
@@ -275,6 +279,13 @@ class NewsArticlePage(ArticleCardPreviewMixin, RoutedPageMixin, Page):
         # Every listing reads articles newest first, ties broken by id.
         indexes = [models.Index(fields=["-date", "-page_ptr"], name="news_article_newest_idx")]
 
+    # What this page type says about itself (psg/pages.py).
+    cache_shows = (NEWS, CAMPAIGNS)
+    cache_changes = (NEWS,)
+    search_label = "News"
+    card_fields = ("title", "url_path", "path", "depth", "date", "summary")
+    summary_fields = ("summary", "search_description")
+
     # The article's picture is shown at the top and on its share card: fetched with the page.
     route_select_related = ("image",)
 
@@ -332,8 +343,22 @@ class NewsArticlePage(ArticleCardPreviewMixin, RoutedPageMixin, Page):
             # database walks the date index from this article and stops at the first match.
             before = models.Q(date__lte=self.date) & ~models.Q(date=self.date, pk__gte=self.pk)
             after = models.Q(date__gte=self.date) & ~models.Q(date=self.date, pk__lte=self.pk)
-        older = siblings.filter(before).order_by("-date", "-pk").first()
-        newer = siblings.filter(after).order_by("date", "pk").first()
+        # Both neighbours in one query: each is the first row of its own ordered subquery.
+        older_pk = siblings.filter(before).order_by("-date", "-pk").values("pk")[:1]
+        newer_pk = siblings.filter(after).order_by("date", "pk").values("pk")[:1]
+        found = list(
+            siblings.filter(models.Q(pk__in=older_pk) | models.Q(pk__in=newer_pk)).order_by(
+                "date", "pk"
+            )
+        )
+        older = newer = None
+        for article in found:
+            if (article.date, article.pk or 0) < (self.date, self.pk or 0) or (
+                self.pk is None and article.date <= self.date
+            ):
+                older = article
+            else:
+                newer = newer or article
         return older, newer
 
     def related_articles(self, request=None):
@@ -365,7 +390,7 @@ class NewsArticlePage(ArticleCardPreviewMixin, RoutedPageMixin, Page):
             )
         if topic_ids:
             shares |= newest_linked(NewsArticlePage.topics.through, "topic_id", topic_ids)
-        related = only_for_cards(candidates.filter(shares), CARD_FIELDS)
+        related = only_for_cards(candidates.filter(shares), self.card_fields)
         return list(related.order_by("-date", "-pk")[:RELATED_COUNT])
 
 

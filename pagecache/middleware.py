@@ -12,7 +12,7 @@ from one of the views in dependencies.VIEW_GROUPS (the news feeds), sets no cook
 marked private/no-store/no-cache, used no CSRF token, and varies on nothing but Cookie and
 Accept-Encoding. A response to an address with a query string (a variant of its page) is
 stored only when the page accepted every parameter in it as naming something that exists
-(pagecache/variants.py), and while its page has fewer than store.max_variants() variants.
+(psg/variants.py), and while its page has fewer than store.max_variants() variants.
 Every response says `X-Cache: HIT` or `MISS`.
 """
 
@@ -23,7 +23,9 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse
 from django.utils.cache import cc_delim_re
 
-from . import store, variants
+from psg import variants
+
+from . import store
 from .dependencies import VIEW_GROUPS, groups_for_page
 
 LISTING_PARAMS = {

@@ -1,23 +1,21 @@
 """Cache keys, generation tokens and stored responses.
 
 Nothing is deleted when content changes: each dependency (``global``, a group such as
-``news``, or ``path:/news/some-article/``) has a generation token in the cache, and every
-stored response records the tokens it was rendered under. Changing content replaces the
-tokens concerned, so every response that depended on them stops matching at once, however
-many URLs (pages of a listing, filters) it was stored under.
+``news``, or ``path:/news/some-article/``) has a generation token in the cache
+(psg/generations.py), and every stored response records the tokens it was rendered under.
+Changing content replaces the tokens concerned (psg/invalidation.py), so every response that
+depended on them stops matching at once, however many URLs (pages of a listing, filters) it was
+stored under.
 """
 
 import hashlib
-import uuid
 
 from django.conf import settings
-from django.db import transaction
 
-from psg.generations import GLOBAL, PREFIX, cache, gen_key, invalidate_all, tokens_and
+from psg import generations
+from psg.generations import EVERY_GROUP, GLOBAL, PREFIX, cache, gen_key, path_dep, tokens_and
 
-from .dependencies import ALL_GROUPS
-
-__all__ = ["GLOBAL", "PREFIX", "cache", "gen_key"]
+__all__ = ["GLOBAL", "PREFIX", "cache", "gen_key", "path_dep"]
 
 
 def timeout():
@@ -26,10 +24,6 @@ def timeout():
 
 def enabled():
     return getattr(settings, "PSG_PAGECACHE_ENABLED", True)
-
-
-def path_dep(path):
-    return f"path:{path}"
 
 
 def entry_key(url):
@@ -54,7 +48,7 @@ def path_prefixes(path):
 
 def lookup_deps(path):
     """Every dependency a response for `path` can have, read in one round trip."""
-    return [GLOBAL, *sorted(ALL_GROUPS), *(path_dep(prefix) for prefix in path_prefixes(path))]
+    return [GLOBAL, *sorted(EVERY_GROUP), *(path_dep(prefix) for prefix in path_prefixes(path))]
 
 
 def read(url, path):
@@ -115,47 +109,8 @@ def claim_variant(page_path, query, tokens):
     return True
 
 
-# Invalidation
-
-_muted = 0
-
-
-def _replace(deps):
-    cache().set_many({gen_key(dep): uuid.uuid4().hex for dep in deps}, None)
-
-
-def bump(*deps):
-    """Replace the generation of each dependency, now and again once the transaction commits.
-
-    Now: responses stored from here on no longer match. After the commit: a response
-    rendered by a concurrent request from data read before the commit is not kept either.
-    """
-    deps = {dep for dep in deps if dep}
-    if _muted or not deps:
-        return
-    _replace(deps)
-    transaction.on_commit(lambda: _replace(deps))
-
-
-def bump_all():
-    """Make every cached entry stale (psg.generations.invalidate_all), now and after the commit."""
-    if _muted:
-        return
-    invalidate_all()
-    transaction.on_commit(invalidate_all)
-
-
-class muted:
-    """Switch invalidation off inside the block (bulk loading); bump everything afterwards."""
-
-    def __enter__(self):
-        global _muted
-        _muted += 1
-        return self
-
-    def __exit__(self, *exc):
-        global _muted
-        _muted -= 1
-        if not _muted:
-            bump_all()
-        return False
+# Invalidation is psg's (psg/invalidation.py, psg/generations.py): the page cache only reads the
+# tokens. These names stay for the bulk loader (bench/fill.py) and older callers.
+bump = generations.bump
+bump_all = generations.bump_all
+muted = generations.muted

@@ -1,14 +1,14 @@
 """Generation tokens: a cached copy stays valid until what it was built from changes.
 
 Each dependency (``global``, a group such as ``news`` or ``campaigns``, or a page's path) has a
-token in the cache. A change replaces the tokens concerned (pagecache/signals.py decides which,
-from Wagtail's and Django's signals); whatever was stored under an older token stops matching
-at once. The full-page cache (pagecache/) and the site data every page shows (psg/sitedata.py)
-both store their entries this way.
+token in the cache. A change replaces the tokens concerned (`bump`; psg/invalidation.py decides
+which, from Wagtail's and Django's signals); whatever was stored under an older token stops
+matching at once. The site data every page shows (psg/sitedata.py), the listings' counts and
+filter choices (`cached`) and the full-page cache (pagecache/) all store their entries this way.
 
-This module reads tokens and stores entries; replacing the tokens a change concerns is the page
-cache's job. `invalidate_all` makes every entry the site keeps stale at once (the page cache's
-bulk loads and `restore_site` use it).
+`invalidate_all` makes every entry the site keeps stale at once: the one remedy after a change
+that sent no signal (`manage.py invalidate_caches`; `restore_site` and every migration run apply
+it, psg/invalidation.py).
 """
 
 import hashlib
@@ -16,14 +16,22 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import transaction
 
 GLOBAL = "global"
 NEWS = "news"
 CAMPAIGNS = "campaigns"
 PREFIX = "pagecache"
+# The groups of content a page can show (psg/pages.py: what a page type shows and changes).
+EVERY_GROUP = frozenset({NEWS, CAMPAIGNS})
 # Every entry the site stores depends on at least one of these (a page response and the site
 # data on GLOBAL; a listing's counts and choices on GLOBAL, NEWS or CAMPAIGNS).
 EVERY_GENERATION = (GLOBAL, NEWS, CAMPAIGNS)
+
+
+def path_dep(path):
+    """The dependency of one page's own content: its URL path."""
+    return f"path:{path}"
 
 
 def cache():
@@ -79,3 +87,53 @@ def invalidate_all():
     cache().set_many({gen_key(dep): uuid.uuid4().hex for dep in EVERY_GENERATION}, None)
     Site.clear_site_root_paths_cache()
     caches["default"].delete("wagtail_locales_display_name")
+
+
+# Replacing tokens --------------------------------------------------------------------------------
+
+_muted = 0
+
+
+def _replace(deps):
+    cache().set_many({gen_key(dep): uuid.uuid4().hex for dep in deps}, None)
+
+
+def bump(*deps):
+    """Replace the token of each dependency, now and again once the transaction commits.
+
+    Now: entries stored from here on no longer match. After the commit: an entry built by a
+    concurrent request from data read before the commit is not kept either.
+    """
+    deps = {dep for dep in deps if dep}
+    if _muted or not deps:
+        return
+    _replace(deps)
+    transaction.on_commit(lambda: _replace(deps))
+
+
+def bump_all():
+    """Make every cached entry stale (`invalidate_all`), now and after the commit."""
+    if _muted:
+        return
+    invalidate_all()
+    transaction.on_commit(invalidate_all)
+
+
+def is_muted():
+    return bool(_muted)
+
+
+class muted:
+    """Switch invalidation off inside the block (bulk loading); invalidate everything after."""
+
+    def __enter__(self):
+        global _muted
+        _muted += 1
+        return self
+
+    def __exit__(self, *exc):
+        global _muted
+        _muted -= 1
+        if not _muted:
+            bump_all()
+        return False

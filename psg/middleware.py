@@ -5,8 +5,6 @@
 - ContentSecurityPolicyMiddleware: django-csp's middleware with a second policy for the
   Wagtail admin (PSG_ADMIN_CONTENT_SECURITY_POLICY), which still needs inline scripts and
   styles; the public site keeps the strict CONTENT_SECURITY_POLICY.
-- SiteDataMiddleware: outside the admin, the site of the request comes from the cached site
-  data (psg/sitedata.py) instead of a query.
 - client_ip: the client's address behind PSG_TRUSTED_PROXY_COUNT reverse proxies, for the
   sign-in lockout (django-axes) and the other limits in psg/protections.py.
 """
@@ -37,33 +35,6 @@ class RequestSizeLimitMiddleware:
                 headers={"Connection": "close"},
             )
         return self.get_response(request)
-
-
-class SiteDataMiddleware:
-    """Outside the admin and the health probe, answer Site.find_for_request from the cache.
-
-    Done once the view is known (after the host was checked), so a request for a host that is
-    not allowed, or the health probe during an outage, never touches the site data.
-    """
-
-    ADMIN_PREFIXES = ("/admin/",)
-    SKIPPED_URL_NAMES = {"healthz"}
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        match = getattr(request, "resolver_match", None)
-        if match is not None and match.url_name in self.SKIPPED_URL_NAMES:
-            return None
-        if not request.path.startswith(self.ADMIN_PREFIXES):
-            from psg import sitedata
-
-            sitedata.prime_site(request)
-        return None
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):

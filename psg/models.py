@@ -2,7 +2,6 @@
 security limits."""
 
 from django.db import models
-from django.http import HttpRequest
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.models import PreviewableMixin
@@ -83,21 +82,12 @@ class SiteSettings(PreviewableMixin, BaseGenericSetting):
         FieldPanel("share_image"),
     ]
 
+    # Loaded with the settings (Wagtail's `load`, once per request): the footer links to the
+    # privacy page and the share card shows the share image on every page.
+    select_related = ["privacy_page", "share_image"]
+
     class Meta:
         verbose_name = "Site settings"
-
-    @classmethod
-    def load(cls, request_or_site=None):
-        """The settings; for a request, the copy kept in the cache (psg/sitedata.py), which
-        every save replaces at once."""
-        if isinstance(request_or_site, HttpRequest):
-            attr_name = cls.get_cache_attr_name()
-            if not hasattr(request_or_site, attr_name):
-                from psg import sitedata
-
-                setattr(request_or_site, attr_name, sitedata.site_settings(request_or_site))
-            return getattr(request_or_site, attr_name)
-        return super().load(request_or_site)
 
     def get_preview_template(self, request, mode_name):
         # The preview request carries this unsaved copy (Wagtail's settings preview), so the

@@ -11,12 +11,19 @@ every group, it is labelled "Page" in search results and its summary is its sear
 
 from django.utils.html import strip_tags
 
-from psg.generations import CAMPAIGNS, NEWS
+from psg.forms import PSGPageForm
+from psg.generations import CAMPAIGNS, EVERY_GROUP, NEWS
 
-EVERY_GROUP = frozenset({NEWS, CAMPAIGNS})
+# The groups a page type names in `cache_shows` and `cache_changes` (imported from here by the
+# page classes, so that declaring facts needs this module only; EVERY_GROUP grows with
+# psg.generations).
+__all__ = ["CAMPAIGNS", "EVERY_GROUP", "NEWS", "PageFacts"]
 
 
 class PageFacts:
+    # The page editor's form: refuses impossible dates, asks before a past go-live date
+    # (psg/forms.py).
+    base_form_class = PSGPageForm
     # The groups of content (psg.generations: NEWS, CAMPAIGNS) that this type's page shows,
     # so its cached copy is replaced when any of them changes. None: every group.
     cache_shows = None

@@ -3,7 +3,7 @@
 `?page=` may be anything a visitor or a crawler types: junk or an out-of-range number
 gives the nearest valid page, never an error. Only the number of a page that exists, written
 plainly (`2`, not `02`), is accepted as a listing parameter the page cache may store
-(pagecache/variants.py); the nearest page shown for anything else is rendered every time.
+(psg/variants.py); the nearest page shown for anything else is rendered every time.
 
 Pages in the second half of a list are read from its other end: the last page of 100,000
 articles is the first ten rows in the reverse order, turned round, rather than ten rows after
@@ -15,7 +15,7 @@ read only their own rows.
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import QuerySet
 
-from pagecache import variants
+from psg import variants
 
 DEFAULT_PER_PAGE = 10
 UNIQUE_LAST_KEYS = {"pk", "id", "page_ptr", "page_ptr_id"}

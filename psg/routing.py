@@ -1,37 +1,52 @@
-"""Finding the page for a URL with one query for the whole path.
+"""Finding the page for a URL with one query for the whole path: the site's one override of
+Wagtail's page serving.
 
-Wagtail's own routing walks down the tree one level at a time, with two queries per level (the
-child by its slug, then its specific row). The home page's `route` hands the remaining path to
-`route()` here, which loads every page on the path at once by `url_path`, then the specific row
-of the page that answers. The rules stay Wagtail's:
+Wagtail finds the site (`Site.find_for_request`) and its root page, and calls the root page's
+`route`. Its own routing then walks down the tree one level at a time, with two queries per
+level (the child by its slug, then its specific row), and its view-restriction check asks two
+more (the ancestors, then their restrictions). The home page's `route` hands the path to
+`route()` here instead, which loads every page on the path at once by `url_path`, with the
+database's answer to whether a view restriction can apply to each, then the specific row of
+the page that answers (with the foreign keys its template shows). The rules stay Wagtail's:
 
 - only the page that answers must be live; a missing page anywhere on the path is a 404;
 - a page type with a `route` of its own (a routable page) is handed the rest of the path, as
   Wagtail would, and answers for it;
 - the pages on the path are kept on the page that answers (its parent for `get_parent()`, its
   ancestors for the breadcrumbs), so they are not fetched again;
-- view restrictions are checked as usual, except that a page which no view restriction covers
-  (none of its ancestors or itself is in the cached list of private sections, and no alias is on
-  its path) is known to have none without asking the database again (RoutedPageMixin).
+- view restrictions are Wagtail's to check, and are read from the database on every request,
+  never from a cache: the query that loads the pages on the path also asks whether any view
+  restriction exists on each, on any page above it (the tree's root included) or on the page
+  it is an alias of. When none does, the page has no restriction to check and
+  Wagtail's check needs no query of its own (RoutedPageMixin). When one does, or when that
+  question could not be asked with the page, Wagtail's own `get_view_restrictions` decides.
+  The question covers at least everything Wagtail checks, so a doubt means Wagtail checks
+  (it fails closed).
 """
 
+from django.db.models import Exists, F, OuterRef
+from django.db.models.lookups import StartsWith
 from django.http import Http404
 from wagtail.models import Page, PageViewRestriction
 from wagtail.url_routing import RouteResult
 
-from psg import sitedata
+# Set on a routed page: False when the database said no view restriction can apply to it.
+RESTRICTED = "psg_restricted"
+# Asked for each page row: a restriction on the page or a page above it ...
+ON_PATH = "psg_restricted_on_path"
+# ... or on the page that this page is an alias of.
+ON_COPIED = "psg_restricted_on_copied"
 
 
 class RoutedPageMixin:
-    """For every page type: view restrictions already known from routing are not queried."""
+    """For every page type: a page that routing found unrestricted needs no restriction query."""
 
     # Foreign keys the page's template shows, fetched with the page when it is routed to.
     route_select_related = ()
 
     def get_view_restrictions(self):
-        known = getattr(self, "_psg_view_restrictions", None)
-        if known is not None:
-            return known
+        if getattr(self, RESTRICTED, None) is False:
+            return PageViewRestriction.objects.none()
         return super().get_view_restrictions()
 
 
@@ -44,9 +59,52 @@ def has_own_route(page_class):
     return page_class is not None and page_class.route is not Page.route
 
 
-def fetch(model, pk):
-    """The page `pk` as a `model`, with the foreign keys its template shows (one query)."""
+def restriction_questions():
+    """Two questions for the page of each row, answered by the database in the row's query.
+
+    The restrictions (a handful of rows) are read first and each one's page is found by its
+    key, so the database never walks the page table to answer them.
+    """
+    page_above = Page.objects.filter(pk=OuterRef("page_id")).filter(
+        StartsWith(OuterRef(OuterRef("path")), F("path"))
+    )
+    return {
+        ON_PATH: Exists(PageViewRestriction.objects.filter(Exists(page_above))),
+        ON_COPIED: Exists(PageViewRestriction.objects.filter(page_id=OuterRef("alias_of_id"))),
+    }
+
+
+def decide(page, chain):
+    """Whether a view restriction can apply to `page`, the last of `chain` (the pages from the
+    site's root down): a restriction on it or above it, or on the page one of them copies.
+    Whatever was not asked of the database counts as yes: Wagtail then checks."""
+    answers = [getattr(page, ON_PATH, None)]
+    for member in chain:
+        copied = getattr(member, ON_COPIED, None)
+        if copied is None and member.alias_of_id is None:
+            continue  # a page that copies none: nothing to ask
+        answers.append(copied)
+    restricted = any(answer is not False for answer in answers)
+    setattr(page, RESTRICTED, restricted)
+    return page
+
+
+def path_query(root, slugs, prefixes):
+    """Every page on the path (base rows), with the restriction questions answered."""
+    return Page.objects.filter(
+        slug__in=slugs,
+        url_path__in=prefixes,
+        path__startswith=root.path,
+        depth__gt=root.depth,
+    ).annotate(**restriction_questions())
+
+
+def fetch(model, pk, ask=True):
+    """The page `pk` as a `model`, with the foreign keys its template shows (and, when `ask`,
+    the restriction questions answered), in one query."""
     queryset = model._default_manager.filter(pk=pk)
+    if ask:
+        queryset = queryset.annotate(**restriction_questions())
     related = getattr(model, "route_select_related", ())
     if related:
         queryset = queryset.select_related(*related)
@@ -57,32 +115,22 @@ def fetch(model, pk):
 
 
 def load_specific(page):
-    """The page as its own type, with the foreign keys its template shows (one query)."""
+    """The page as its own type, with the foreign keys its template shows (one query); the
+    answers to the restriction questions come with the base row."""
     model = page.specific_class
     if model is None or isinstance(page, model):
         return page
-    specific = fetch(model, page.pk)
+    specific = fetch(model, page.pk, ask=False)
     for key, value in page.__dict__.items():
         specific.__dict__.setdefault(key, value)
     return specific
 
 
-def load_complete(page):
-    """`page` with all its fields: the site's root page comes from the cached site data with
-    only the fields every page has (psg/sitedata.py)."""
-    if not page.get_deferred_fields():
-        return page
-    return fetch(type(page), page.pk)
-
-
-def remember(page, ancestors, root, request):
-    """Keep on `page` what routing learnt: its ancestors and whether it can be restricted."""
+def remember(page, ancestors):
+    """Keep on `page` the pages above it that routing loaded (for breadcrumbs), and whether a
+    view restriction can apply to it."""
     page._psg_ancestors = list(ancestors)
-    chain = [*ancestors, page]
-    no_alias = root.depth == 2 and not any(p.alias_of_id for p in chain)
-    if no_alias and not sitedata.is_private(page.path, sitedata.private_paths(request)):
-        page._psg_view_restrictions = PageViewRestriction.objects.none()
-    return page
+    return decide(page, [*ancestors, page])
 
 
 def route(root, request, path_components):
@@ -90,24 +138,17 @@ def route(root, request, path_components):
     if not path_components:
         if not root.live:
             raise Http404
-        return RouteResult(remember(load_complete(root), [], root, request))
+        # Loaded again with its picture and the restriction questions in one query.
+        return RouteResult(remember(fetch(type(root), root.pk), []))
 
     prefixes = []
     url_path = root.url_path
     for component in path_components:
         url_path += component + "/"
         prefixes.append(url_path)
-    found = {
-        page.url_path: page
-        # `slug` is indexed (`url_path` is not): the slugs pick a few rows out of any number of
-        # pages, and the full paths then tell them apart.
-        for page in Page.objects.filter(
-            slug__in=set(path_components),
-            url_path__in=prefixes,
-            path__startswith=root.path,
-            depth__gt=root.depth,
-        )
-    }
+    # `slug` is indexed (`url_path` is not): the slugs pick a few rows out of any number of
+    # pages, and the full paths then tell them apart.
+    found = {page.url_path: page for page in path_query(root, set(path_components), prefixes)}
 
     parent = root
     ancestors = [root]
@@ -118,12 +159,12 @@ def route(root, request, path_components):
         page._cached_parent_obj = parent
         remaining = path_components[index + 1 :]
         if has_own_route(page.specific_class):
-            specific = remember(load_specific(page), ancestors, root, request)
+            specific = remember(load_specific(page), ancestors)
             return specific.route(request, remaining)
         if not remaining:
             if not page.live:
                 raise Http404
-            return RouteResult(remember(load_specific(page), ancestors, root, request))
+            return RouteResult(remember(load_specific(page), ancestors))
         ancestors.append(page)
         parent = page
     raise Http404  # pragma: no cover - the loop always returns or raises

@@ -4,6 +4,7 @@ The database engine comes from DATABASE_URL (SQLite when unset), so the same tes
 SQLite and on PostgreSQL; `make test` runs both passes.
 """
 
+import datetime
 import inspect
 import os
 from pathlib import Path
@@ -190,8 +191,73 @@ def site_tree(home_page):
     }
 
 
-# People and drafts shared by the editorial tests. A module may define its own `editor` (some use
-# a superuser under that name); these are members of the groups the data migrations create.
+@pytest.fixture
+def topics(db):
+    """The Mining and Justice topics."""
+    from news.models import Topic
+
+    return {
+        "mining": Topic.objects.create(name="Mining", slug="mining"),
+        "justice": Topic.objects.create(name="Justice", slug="justice"),
+    }
+
+
+@pytest.fixture
+def news(site_tree, topics):
+    """Twelve articles a month apart (newest: 12 December 2006), plus three filed ones."""
+    from tests.factories import add_article
+
+    index = site_tree["news"]
+    articles = [
+        add_article(index, f"Monthly bulletin {n}", date=datetime.date(2006, n, 12))
+        for n in range(1, 13)
+    ]
+    extradition = add_article(
+        index,
+        "European Parliament backs the Fujimori extradition request",
+        date=datetime.date(2005, 1, 31),
+        summary="On 20 January the European Parliament voted on a resolution.",
+        campaigns=[site_tree["fujimori"]],
+        topics=[topics["justice"]],
+    )
+    amnesty = add_article(
+        index,
+        "Amnesty International launch campaign to bring Fujimori to justice",
+        date=datetime.date(2005, 1, 30),
+        campaigns=[site_tree["fujimori"]],
+    )
+    mining = add_article(
+        index,
+        "The trend in increasing mining exports continues unabated",
+        date=datetime.date(2004, 3, 31),
+        topics=[topics["mining"]],
+    )
+    return {
+        "bulletins": articles,
+        "extradition": extradition,
+        "amnesty": amnesty,
+        "mining": mining,
+    }
+
+
+@pytest.fixture
+def menu(site_tree):
+    """News and Campaigns in the menu, plus an About page (returned)."""
+    from home.models import StandardPage
+    from tests.factories import publish
+
+    for key in ("news", "campaigns"):
+        page = site_tree[key]
+        page.show_in_menus = True
+        publish(page)
+    return site_tree["home"].add_child(
+        instance=StandardPage(title="About us", slug="about", show_in_menus=True)
+    )
+
+
+# People, one fixture per role: members of the groups the data migrations create, signing in with
+# tests.factories.PASSWORD. A superuser is pytest-django's `admin_user` ("admin", "password"),
+# signed in by `admin_client`.
 
 
 @pytest.fixture
@@ -208,6 +274,79 @@ def moderator(db):
     from tests.factories import make_user
 
     return make_user("maria", "Moderators")
+
+
+@pytest.fixture
+def officer(db):
+    """A member of Membership officers: sees, changes and exports membership applications."""
+    from tests.factories import make_user
+
+    return make_user("olivia", "Membership officers")
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    """pytest-django's `client`, signed in as the editor."""
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def moderator_client(moderator):
+    """A second client of its own (beside `client`), signed in as the moderator."""
+    from django.test import Client
+
+    other = Client()
+    other.force_login(moderator)
+    return other
+
+
+@pytest.fixture
+def officer_client(client, officer):
+    """pytest-django's `client`, signed in as the membership officer."""
+    client.force_login(officer)
+    return client
+
+
+@pytest.fixture
+def live_article(site_tree, moderator):
+    """A published article (one revision), as a moderator leaves it after approval."""
+    from news.models import NewsArticlePage
+
+    article = site_tree["news"].add_child(
+        instance=NewsArticlePage(
+            title="Mining conflict in Cajamarca",
+            slug="mining-conflict",
+            date=datetime.date(2026, 11, 2),
+            summary="Communities in Cajamarca oppose the Conga mine.",
+            body=[("paragraph", "<p>Published text about the Conga mine.</p>")],
+        )
+    )
+    article.save_revision(user=moderator).publish(user=moderator)
+    return NewsArticlePage.objects.get(pk=article.pk)
+
+
+# The production settings under test (tests/production_helpers.py).
+
+
+@pytest.fixture
+def production(monkeypatch, settings):
+    """psg/settings/production.py loaded with a secret key and host name in the environment, its
+    security-relevant values applied to the running test settings (the database, cache and
+    storages stay the test suite's). Returns all its values."""
+    from tests.production_helpers import apply_production_settings
+
+    return apply_production_settings(monkeypatch, settings)
+
+
+@pytest.fixture
+def https(client):
+    """A client that talks to the production host over HTTPS, through the proxy."""
+    from tests.production_helpers import HOST
+
+    # As production receives them: TLS ends at the proxy, which says so in X-Forwarded-Proto.
+    client.defaults.update({"HTTP_HOST": HOST, "HTTP_X_FORWARDED_PROTO": "https"})
+    return client
 
 
 @pytest.fixture

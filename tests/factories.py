@@ -1,6 +1,6 @@
 """Helpers that build content and people for tests: one place, imported by every test module.
-
-Older modules still carry private copies of some of these; new tests import from here.
+The fixtures built from them (the page tree, the people of each role, shared content) are in
+tests/conftest.py.
 """
 
 import datetime
@@ -114,3 +114,42 @@ def restore_migrated_rows():
     contents = getattr(connection, "_test_serialized_contents", None)
     if contents and not Site.objects.exists():
         connection.creation.deserialize_db_from_string(contents)
+
+
+def make_image(title="Lima protest", description="Marchers holding banners in Lima"):
+    """A 1600×900 JPEG in the image library."""
+    import io
+
+    from django.core.files.images import ImageFile
+    from PIL import Image as PILImage
+    from wagtail.images.models import Image
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (1600, 900), (140, 30, 30)).save(buffer, "JPEG")
+    return Image.objects.create(
+        title=title, description=description, file=ImageFile(buffer, name="photo.jpg")
+    )
+
+
+def html_of(client, url):
+    """The page at `url` as text, after checking that it was served (200)."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def listed_titles(html):
+    """The titles of the cards a listing page (news, a campaign index) shows, in order."""
+    import re
+
+    return re.findall(r'<h3 class="card__title"><a href="[^"]+">([^<]+)</a></h3>', html)
+
+
+JOIN_URL = "/join/"
+# The join form's hidden fill-time token, as the page renders it.
+STARTED_TOKEN_RE = r'name="started" value="([^"]+)"'
+
+
+def send_join_form(client, data, ip="203.0.113.10"):
+    """POST `data` to the join form from the address `ip`."""
+    return client.post(JOIN_URL, data, REMOTE_ADDR=ip)

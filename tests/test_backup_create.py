@@ -23,6 +23,10 @@ from django.core.management import call_command
 from tests.backup_helpers import ROOT, backups_in, manage, manage_env, site_like_database
 from tests.conftest import require
 
+# Each test runs manage.py on SQLite files of its own (or a PostgreSQL address that is refused),
+# never on the pass's test database: the SQLite pass of `make test` runs them (docs/testing.md).
+pytestmark = pytest.mark.engine_agnostic
+
 PRODUCTION = {
     "DJANGO_SETTINGS_MODULE": "psg.settings.production",
     "SECRET_KEY": "backup-tests-only-" + "x" * 40,

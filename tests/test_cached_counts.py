@@ -11,7 +11,8 @@ import re
 import pytest
 from wagtail.models import PageViewRestriction
 
-from news.models import NEWS_PER_PAGE, NewsArticlePage
+from news.models import NEWS_PER_PAGE
+from tests.factories import add_article
 
 pytestmark = pytest.mark.django_db
 
@@ -22,19 +23,16 @@ def tree(site_tree, settings):
     return site_tree
 
 
-def add_article(tree, n, *, campaign=None):
-    article = tree["news"].add_child(
-        instance=NewsArticlePage(
-            title=f"Article {n}",
-            slug=f"article-{n}",
-            date=datetime.date(2026, 1, 1) + datetime.timedelta(days=n),
-            summary=f"Summary {n}.",
-        )
+def numbered_article(tree, n, *, campaign=None):
+    """Article n, dated n days after 1 January 2026, filed under `campaign` when given."""
+    return add_article(
+        tree["news"],
+        f"Article {n}",
+        campaigns=[campaign] if campaign is not None else (),
+        slug=f"article-{n}",
+        date=datetime.date(2026, 1, 1) + datetime.timedelta(days=n),
+        summary=f"Summary {n}.",
     )
-    if campaign is not None:
-        article.campaigns.add(campaign)
-    article.save_revision().publish()
-    return NewsArticlePage.objects.get(pk=article.pk)
 
 
 def hub_count(client, hub):
@@ -50,9 +48,9 @@ def last_page_link(client, url):
 
 
 def test_the_news_list_grows_a_page_when_an_article_is_published_and_loses_it_after(tree, client):
-    articles = [add_article(tree, n) for n in range(NEWS_PER_PAGE)]
+    articles = [numbered_article(tree, n) for n in range(NEWS_PER_PAGE)]
     assert last_page_link(client, "/news/") == 1  # the count is now cached
-    extra = add_article(tree, 99)
+    extra = numbered_article(tree, 99)
     assert last_page_link(client, "/news/") == 2
     extra.unpublish()
     assert last_page_link(client, "/news/") == 1
@@ -63,20 +61,20 @@ def test_the_news_list_grows_a_page_when_an_article_is_published_and_loses_it_af
 def test_the_filtered_news_count_follows_the_campaign_articles(tree, client):
     fujimori = tree["fujimori"]
     for n in range(NEWS_PER_PAGE):
-        add_article(tree, n, campaign=fujimori)
+        numbered_article(tree, n, campaign=fujimori)
     url = f"/news/?campaign={fujimori.slug}"
     assert last_page_link(client, url) == 1
-    add_article(tree, 50)  # not in the campaign
+    numbered_article(tree, 50)  # not in the campaign
     assert last_page_link(client, url) == 1
-    add_article(tree, 51, campaign=fujimori)
+    numbered_article(tree, 51, campaign=fujimori)
     assert last_page_link(client, url) == 2
 
 
 def test_the_hub_article_count_follows_publishing_and_view_restrictions(tree, client):
     fujimori = tree["fujimori"]
-    first = add_article(tree, 1, campaign=fujimori)
+    first = numbered_article(tree, 1, campaign=fujimori)
     assert hub_count(client, fujimori) == 1
-    second = add_article(tree, 2, campaign=fujimori)
+    second = numbered_article(tree, 2, campaign=fujimori)
     assert hub_count(client, fujimori) == 2
     second.unpublish()
     assert hub_count(client, fujimori) == 1

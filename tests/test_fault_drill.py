@@ -14,6 +14,9 @@ import pytest
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "fault_drill.py"
 
+# No database: the SQLite pass of `make test` runs them (docs/testing.md).
+pytestmark = pytest.mark.engine_agnostic
+
 
 def load_drill():
     spec = importlib.util.spec_from_file_location("fault_drill", SCRIPT)

@@ -2,42 +2,21 @@
 readers, search engines, social networks and lost visitors meet them."""
 
 import datetime
-import io
 import json
 import re
 
 import feedparser
 import pytest
-from django.core.files.images import ImageFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from PIL import Image as PILImage
-from wagtail.images.models import Image
 from wagtail.models import PageViewRestriction
 
 from home.models import StandardPage
 from news.models import NewsArticlePage, NewsIndexPage, Topic
 from psg.models import SiteSettings
-
-
-def make_image(title, description=""):
-    buffer = io.BytesIO()
-    PILImage.new("RGB", (1400, 900), (20, 80, 120)).save(buffer, "JPEG")
-    return Image.objects.create(
-        title=title, description=description, file=ImageFile(buffer, name="share.jpg")
-    )
-
-
-def add_article(index, title, date, campaigns=(), topics=(), **kwargs):
-    kwargs.setdefault("summary", f"Summary of {title}.")
-    article = index.add_child(instance=NewsArticlePage(title=title, date=date, **kwargs))
-    article.campaigns.set(campaigns)
-    article.topics.set(topics)
-    # Published the way an editor publishes: through a revision, which sets the dates.
-    article.save_revision().publish()
-    return article
+from tests.factories import add_article, make_image
 
 
 @pytest.fixture
@@ -46,19 +25,19 @@ def articles(site_tree):
     justice = Topic.objects.create(name="Justice", slug="justice")
     return {
         "newest": add_article(
-            index, "Keiko Fujimori elected to Congress", datetime.date(2006, 5, 31)
+            index, "Keiko Fujimori elected to Congress", date=datetime.date(2006, 5, 31)
         ),
         "middle": add_article(
             index,
             "European Parliament backs the extradition request",
-            datetime.date(2006, 1, 31),
+            date=datetime.date(2006, 1, 31),
             campaigns=[site_tree["fujimori"]],
             topics=[justice],
         ),
         "oldest": add_article(
             index,
             "Fujimori's move to Chile: Was it all calculated?",
-            datetime.date(2005, 11, 30),
+            date=datetime.date(2005, 11, 30),
             campaigns=[site_tree["fujimori"]],
         ),
     }
@@ -73,7 +52,7 @@ def hidden_articles(site_tree):
             title="Unpublished draft", date=datetime.date(2007, 1, 1), summary="Draft.", live=False
         )
     )
-    private = add_article(index, "Trustees only briefing", datetime.date(2007, 1, 2))
+    private = add_article(index, "Trustees only briefing", date=datetime.date(2007, 1, 2))
     PageViewRestriction.objects.create(page=private, restriction_type="login")
     return draft, private
 
@@ -150,7 +129,7 @@ def test_feed_queries_do_not_grow_with_the_news(client, site_tree, settings):
     settings.PSG_PAGECACHE_ENABLED = False  # every request renders the feed
     index = site_tree["news"]
     topic = Topic.objects.create(name="Mining", slug="mining")
-    add_article(index, "First", datetime.date(2006, 1, 1), topics=[topic])
+    add_article(index, "First", date=datetime.date(2006, 1, 1), topics=[topic])
 
     def count():
         with CaptureQueriesContext(connection) as queries:
@@ -160,7 +139,7 @@ def test_feed_queries_do_not_grow_with_the_news(client, site_tree, settings):
     count()  # the first request fills the cached site data, as on any running server
     few = count()
     for n in range(15):
-        add_article(index, f"Report {n}", datetime.date(2005, 1, 1 + n), topics=[topic])
+        add_article(index, f"Report {n}", date=datetime.date(2005, 1, 1 + n), topics=[topic])
     assert count() == few
 
 
@@ -235,7 +214,7 @@ def test_article_has_canonical_share_card_with_its_image_and_news_article_data(c
     article = add_article(
         site_tree["news"],
         "European Parliament backs the extradition request",
-        datetime.date(2006, 1, 31),
+        date=datetime.date(2006, 1, 31),
         summary="On 20 January the European Parliament voted on a resolution.",
         image=image,
     )
@@ -322,7 +301,7 @@ def test_structured_data_cannot_be_broken_out_of_by_editor_text(client, site_tre
     article = add_article(
         site_tree["news"],
         "Headline </script><script>alert(1)</script>",
-        datetime.date(2006, 1, 1),
+        date=datetime.date(2006, 1, 1),
     )
     html = client.get(article.url).content.decode()
     assert "<script>alert(1)" not in html
@@ -332,7 +311,7 @@ def test_structured_data_cannot_be_broken_out_of_by_editor_text(client, site_tre
 
 def test_second_page_of_a_listing_has_its_own_canonical_address(client, site_tree):
     for n in range(12):
-        add_article(site_tree["news"], f"Bulletin {n}", datetime.date(2006, 1, 1 + n))
+        add_article(site_tree["news"], f"Bulletin {n}", date=datetime.date(2006, 1, 1 + n))
     html = client.get("/news/?page=2").content.decode()
     assert '<link rel="canonical" href="http://localhost/news/?page=2">' in html
     html = client.get("/news/").content.decode()

@@ -1,7 +1,7 @@
 """The join form's spam controls: honeypot, fill-time token, rate limits, the sender's address.
 
-The form itself, the admin and the exports are in test_membership.py and
-test_membership_export.py.
+The form itself is in test_membership_join.py, the admin and the exports in
+test_membership_admin.py and test_membership_export.py.
 """
 
 import re
@@ -14,7 +14,9 @@ from django.test import Client
 
 from membership import spam
 from membership.models import JoinPage, MembershipApplication
-from tests.test_membership import JOIN_URL, TOKEN_RE, form_data, post
+from tests.factories import JOIN_URL, STARTED_TOKEN_RE
+from tests.factories import join_form_data as form_data
+from tests.factories import send_join_form as post
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +52,7 @@ def test_form_sent_too_fast_is_refused_then_accepted_when_resent(client, join_pa
     assert 'value="Ana Quispe"' in html
     assert not MembershipApplication.objects.exists()
     # The re-shown form keeps the original time, so resending a moment later succeeds.
-    assert TOKEN_RE.search(html).group(1) == token
+    assert re.search(STARTED_TOKEN_RE, html).group(1) == token
     with mock.patch.object(spam.time, "time", return_value=shown_at + 5):
         response = post(client, form_data(started=token))
     assert response.status_code == 302
@@ -77,7 +79,7 @@ def test_missing_or_forged_time_token_is_refused(client, join_page, started):
     assert "could not be checked" in html
     assert 'value="Ana Quispe"' in html
     # A fresh token comes with the re-shown form.
-    assert spam.read_started_token(TOKEN_RE.search(html).group(1)) is not None
+    assert spam.read_started_token(re.search(STARTED_TOKEN_RE, html).group(1)) is not None
     assert not MembershipApplication.objects.exists()
 
 

@@ -32,18 +32,21 @@ def run_manage(*args, env_overrides):
     )
 
 
+@pytest.mark.engine_agnostic  # settings checked by a manage.py process of its own
 def test_production_refuses_to_start_without_secret_key():
     result = run_manage("check", env_overrides={"ALLOWED_HOSTS": "www.example.org"})
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 
 
+@pytest.mark.engine_agnostic  # settings checked by a manage.py process of its own
 def test_production_refuses_to_start_without_allowed_hosts():
     result = run_manage("check", env_overrides={"SECRET_KEY": GOOD_KEY})
     assert result.returncode != 0
     assert "ALLOWED_HOSTS must be set" in result.stderr
 
 
+@pytest.mark.engine_agnostic  # settings checked by a manage.py process of its own
 def test_production_passes_deployment_checks_without_warnings():
     result = run_manage(
         "check",
@@ -56,6 +59,7 @@ def test_production_passes_deployment_checks_without_warnings():
     assert "no issues" in result.stdout
 
 
+@pytest.mark.engine_agnostic  # settings checked by a manage.py process of its own
 def test_deployment_check_catches_a_weak_secret_key():
     """The check above can fail: a short key is reported at WARNING level."""
     result = run_manage(

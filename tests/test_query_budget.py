@@ -20,6 +20,7 @@ from bench.content import add_articles, ensure_topics, make_images
 from home.models import StandardPage
 from membership.models import JoinPage
 from news.models import NEWS_PER_PAGE, NewsArticlePage
+from tests.factories import publish
 
 # The target for every page type, met by all of them today (SQLite and PostgreSQL alike;
 # docs/performance.md says where each page's queries go). A page that ever needs more is
@@ -30,11 +31,6 @@ PAGE_BUDGETS = {}
 SMALL, LARGE = 10, 1000
 
 pytestmark = pytest.mark.django_db
-
-
-def publish(page):
-    page.save_revision().publish()
-    return page
 
 
 class Site:

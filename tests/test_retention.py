@@ -67,12 +67,6 @@ def officer(db):
     return make_user("officer", "Membership officers")
 
 
-@pytest.fixture
-def officer_client(client, officer):
-    client.force_login(officer)
-    return client
-
-
 def set_status(client, application, status):
     """Change the status as an officer does: the admin's edit form."""
     response = client.post(URLS.get_action_url("edit", application.pk), {"status": status})

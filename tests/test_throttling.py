@@ -2,7 +2,7 @@
 cache evict entries) nor an emptied cache or Redis can lift them: the admin sign-in lockout
 (django-axes), wrong page passwords, password reset mails and the join form's rate limits.
 
-The production settings' sign-in tests (429 page, the wait, the proxy) are in test_production.py;
+The production settings' sign-in tests (429 page, the wait, the proxy) are in test_production_signin.py;
 the join form's other rate-limit rules in test_membership_spam.py.
 """
 
@@ -22,7 +22,8 @@ from psg import throttle
 from psg.models import ThrottleCount
 from tests.conftest import run_in_pass
 from tests.factories import PASSWORD, make_user
-from tests.test_membership import form_data, post
+from tests.factories import join_form_data as form_data
+from tests.factories import send_join_form as post
 
 ADDRESS = "203.0.113.7"
 

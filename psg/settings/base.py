@@ -100,8 +100,6 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Anonymous page views from the cache (pagecache/, docs/performance.md).
     "pagecache.middleware.PageCacheMiddleware",
-    # Outside the admin, the request's site comes from the cached site data (psg/sitedata.py).
-    "psg.middleware.SiteDataMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -204,6 +202,9 @@ else:
 WAGTAILSEARCH_BACKENDS = {
     "default": {
         "BACKEND": "search.backends.database",
+        # PostgreSQL only: text search configurations that fold accents (search.0001).
+        "SEARCH_CONFIG": "psg_english",
+        "AUTOCOMPLETE_CONFIG": "psg_simple",
     }
 }
 if env("ELASTICSEARCH_URL"):

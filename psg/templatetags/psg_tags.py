@@ -7,6 +7,7 @@ from wagtail.models import Page
 from wagtail.templatetags.wagtailcore_tags import slugurl
 
 from psg import navigation, sitedata
+from psg.pages import PageFacts
 
 register = template.Library()
 
@@ -40,17 +41,15 @@ def section_url(context, slug):
 
 @register.simple_tag
 def meta_description(page, length=300):
-    """The page's search description, or failing that its summary or introduction."""
+    """The page's search description, or failing that its summary as search results show it
+    (`PageFacts.summary_text()`: its summary, introduction or hero text)."""
     page = as_page(page)
     if page is None:
         return ""
-    for field in ("search_description", "summary", "intro", "hero_intro"):
-        value = getattr(page, field, "")
-        if value:
-            text = strip_tags(str(value)).strip()
-            if text:
-                return Truncator(" ".join(text.split())).chars(length)
-    return ""
+    text = " ".join(strip_tags(page.search_description or "").split())
+    if not text and isinstance(page, PageFacts):
+        text = page.summary_text()
+    return Truncator(text).chars(length) if text else ""
 
 
 @register.simple_tag(takes_context=True)

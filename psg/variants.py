@@ -1,4 +1,4 @@
-"""Which listing parameters of a request named something that exists.
+"""Which listing parameters of a request named something that exists (the page cache reads it).
 
 The code that reads a listing parameter (`page`, `campaign`, `topic`, `year`) knows whether its
 value is real: a page of the list that exists, a live campaign, a known topic, a year that has
