@@ -4,9 +4,10 @@ from django.utils.dateformat import format as format_date
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.ui.tables.pages import PageStatusColumn
 from wagtail.admin.views.pages.listing import PageListingMixin
-from wagtail.admin.viewsets.pages import PageViewSet
 
 from news.models import NewsArticlePage
+
+from .moderation import ModerationPageViewSet
 
 
 class ArticleDateColumn(Column):
@@ -21,7 +22,7 @@ def _column(name):
     return next(column for column in PageListingMixin.base_columns if column.name == name)
 
 
-class NewsArticlePageViewSet(PageViewSet):
+class NewsArticlePageViewSet(ModerationPageViewSet):
     model = NewsArticlePage
     icon = "doc-full"
     columns = [

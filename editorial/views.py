@@ -4,6 +4,9 @@ import re
 import secrets
 
 from django.http import Http404
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
@@ -13,6 +16,7 @@ from .models import SharedDraftLink
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43,100}")
 ROBOTS_META = '<meta name="robots" content="noindex, nofollow">'
 _HEAD_OPEN = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
+_BODY_OPEN = re.compile(r"<body(\s[^>]*)?>", re.IGNORECASE)
 _ROBOTS_TAG = re.compile(r"<meta\s[^>]*name=[\"']robots[\"'][^>]*>", re.IGNORECASE)
 
 
@@ -36,6 +40,22 @@ def add_robots_meta(html):
     return html[: match.end()] + ROBOTS_META + html[match.end() :]
 
 
+def add_draft_banner(html, link):
+    """Put the "Draft shared for review — not published" banner, with the link's expiry, at
+    the top of the page's body, so that the draft cannot pass for the live page."""
+    banner = render_to_string(
+        "editorial/shared_draft_banner.html",
+        {
+            "expires_at": timezone.localtime(link.expires_at),
+            "stylesheet": static("editorial/shared-draft.css"),
+        },
+    )
+    match = _BODY_OPEN.search(html)
+    if match is None:
+        return banner + html
+    return html[: match.end()] + banner + html[match.end() :]
+
+
 @require_safe
 def shared_draft(request, token):
     """Show the page's latest revision, rendered with its own template, to a link holder."""
@@ -54,7 +74,10 @@ def shared_draft(request, token):
     content_type = response.get("Content-Type", "")
     if content_type.startswith("text/html") and not response.streaming:
         charset = response.charset or "utf-8"
-        response.content = add_robots_meta(response.content.decode(charset)).encode(charset)
+        html = add_robots_meta(response.content.decode(charset))
+        # The banner's dash and quotes as character references where the page's own
+        # charset has no room for them.
+        response.content = add_draft_banner(html, link).encode(charset, "xmlcharrefreplace")
 
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"

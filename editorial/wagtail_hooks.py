@@ -3,14 +3,19 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus.pages import PageMenuItem
 
-from . import admin_urls
-from .admin_views import user_may_share
-from .panels import (
-    MembershipApplicationsPanel,
-    MyDraftsPanel,
-    membership_application_model,
-    user_may_see_applications,
+from . import (
+    admin_urls,
+    editor_aids,  # noqa: F401 - its hooks register on import
+    getting_started,  # noqa: F401 - its hooks register on import
+    guide,  # noqa: F401 - its hooks register on import
 )
+from .admin_views import user_may_share
+from .moderation import (
+    ModerationPageViewSet,
+    confirm_edit_view_workflow_action,
+    show_requested_changes,
+)
+from .panels import MyDraftsPanel
 
 
 @hooks.register("register_admin_urls")
@@ -43,9 +48,17 @@ def share_draft_listing_button(page, user, next_url=None):
 @hooks.register("construct_homepage_panels")
 def add_editorial_panels(request, panels):
     panels.append(MyDraftsPanel())
-    model = membership_application_model()
-    if model is not None and user_may_see_applications(request.user):
-        panels.append(MembershipApplicationsPanel(model))
+
+
+@hooks.register("register_admin_viewset")
+def register_moderation_page_views():
+    # Every page type without a viewset of its own: moderation actions confirm what they did.
+    return ModerationPageViewSet()
+
+
+# The moderator's comment on the edit view, and a confirmation after acting from the editor.
+hooks.register("before_edit_page", show_requested_changes)
+hooks.register("after_edit_page", confirm_edit_view_workflow_action)
 
 
 @hooks.register("register_admin_viewset")

@@ -11,15 +11,16 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.apps import apps
+from django.conf import settings
 from django.db import transaction
 from django.utils.html import escape
 from django.utils.text import slugify
 
 from campaigns.models import CampaignIndexPage, CampaignPage
 from home.models import HomeFeaturedCampaign, HomePage
+from membership.models import JoinPage
 from news.legacy import LegacyFormatError, parse
-from news.models import NewsArticlePage, NewsIndexPage
+from news.models import NewsArticlePage, NewsIndexPage, Topic
 
 SUMMARY_MAX = 500
 
@@ -40,6 +41,21 @@ class CampaignRule:
             re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, re.IGNORECASE)
             for phrase in self.phrases
         )
+
+
+@dataclass(frozen=True)
+class TopicRule:
+    slug: str
+    name: str
+    description: str
+    phrases: tuple[str, ...]
+
+    matches = CampaignRule.matches
+
+
+def default_topic_rules_file():
+    """The topics PSG files its news under, beside the capture: content/legacy/topic-rules.json."""
+    return Path(settings.BASE_DIR) / "content" / "legacy" / "topic-rules.json"
 
 
 @dataclass
@@ -87,6 +103,72 @@ def load_rules(path):
     return rules
 
 
+def load_topic_rules(path):
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ImportRulesError(f"{path}: topic rules file not found") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ImportRulesError(f"{path}: not valid JSON ({error})") from None
+    entries = data.get("topics") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise ImportRulesError(f"{path}: expected an object with a list under 'topics'")
+    rules = []
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise ImportRulesError(f"{path}: topic {number} is not an object")
+        missing = [key for key in ("slug", "name", "phrases") if not entry.get(key)]
+        if missing:
+            raise ImportRulesError(f"{path}: topic {number} lacks {', '.join(missing)}")
+        phrases = entry["phrases"]
+        if not isinstance(phrases, list) or not all(isinstance(p, str) and p for p in phrases):
+            raise ImportRulesError(f"{path}: topic {number}: 'phrases' must be a list of text")
+        if slugify(entry["slug"]) != entry["slug"]:
+            raise ImportRulesError(f"{path}: topic {number}: '{entry['slug']}' is not a slug")
+        rules.append(
+            TopicRule(entry["slug"], entry["name"], entry.get("description", ""), tuple(phrases))
+        )
+    return rules
+
+
+def default_synonyms_file():
+    """The starter search synonyms (Spanish and English): content/search-synonyms.json."""
+    return Path(settings.BASE_DIR) / "content" / "search-synonyms.json"
+
+
+def load_synonyms(path):
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ImportRulesError(f"{path}: search synonyms file not found") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ImportRulesError(f"{path}: not valid JSON ({error})") from None
+    groups = data.get("synonyms") if isinstance(data, dict) else None
+    if not isinstance(groups, list):
+        raise ImportRulesError(f"{path}: expected an object with a list under 'synonyms'")
+    for number, group in enumerate(groups, start=1):
+        terms = group.get("terms") if isinstance(group, dict) else None
+        if not (isinstance(terms, list) and len(terms) >= 2 and group.get("name")) or not all(
+            isinstance(term, str) and term.strip() for term in terms
+        ):
+            raise ImportRulesError(f"{path}: synonyms {number} need a name and two or more terms")
+    return groups
+
+
+def _ensure_synonyms(groups):
+    """The starter search synonyms: a group editors already have (same subject) is left as
+    they made it, so their changes are never overwritten. Through the app registry: search
+    sits above home."""
+    from django.apps import apps
+
+    model = apps.get_model("search", "SearchSynonym")
+    for group in groups:
+        if not model.objects.filter(name__iexact=group["name"]).exists():
+            model.objects.create(name=group["name"], terms="\n".join(group["terms"]))
+
+
 def read_capture(path):
     path = Path(path)
     try:
@@ -101,11 +183,13 @@ def read_capture(path):
     return parse(text, path)
 
 
-def import_legacy(path, rules_path):
+def import_legacy(path, rules_path, topic_rules_path=None):
     """Import the capture at `path`; returns an ImportReport. Raises before writing anything
     if the capture or the rules are malformed."""
     document = read_capture(path)
     rules = load_rules(rules_path)
+    topic_rules = load_topic_rules(topic_rules_path or default_topic_rules_file())
+    synonyms = load_synonyms(default_synonyms_file())
     report = ImportReport()
     with transaction.atomic():
         home = HomePage.objects.order_by("path").first()
@@ -115,10 +199,12 @@ def import_legacy(path, rules_path):
         campaign_index = _ensure_child(home, CampaignIndexPage, "campaigns", "Campaigns", report)
         campaigns = {rule.slug: _ensure_campaign(campaign_index, rule, report) for rule in rules}
         join_page = _ensure_join_page(home, document.sections, report)
+        topics = _ensure_topics(topic_rules)
+        _ensure_synonyms(synonyms)
         # Oldest first, so that items sharing a date keep the old page's order (newest first,
         # ties broken by the later-created page first).
         for item in reversed(document.news):
-            _import_article(news_index, item, rules, campaigns, report)
+            _import_article(news_index, item, rules, campaigns, report, topic_rules, topics)
         _import_mission(home, document.sections, join_page, list(campaigns.values()), report)
     return report
 
@@ -156,16 +242,29 @@ def _ensure_campaign(campaign_index, rule, report):
     return page
 
 
+def _ensure_topics(topic_rules):
+    """The topics of the rules, by slug: an existing topic (same slug, or same name) is used as
+    editors left it; a missing one is created."""
+    topics = {}
+    for rule in topic_rules:
+        topic = (
+            Topic.objects.filter(slug=rule.slug).first()
+            or Topic.objects.filter(name__iexact=rule.name).first()
+        )
+        if topic is None:
+            topic = Topic.objects.create(
+                slug=rule.slug, name=rule.name, description=rule.description
+            )
+        topics[rule.slug] = topic
+    return topics
+
+
 def _ensure_join_page(home, sections, report):
     """The page the "Become a member" button leads to, created if the site has none."""
     label = next((section.action for section in sections if section.action), "")
-    try:
-        join_model = apps.get_model("membership", "JoinPage")
-    except LookupError:
-        return None
-    page = join_model.objects.child_of(home).first()
+    page = JoinPage.objects.child_of(home).first()
     if page is None and label:
-        page = home.add_child(instance=join_model(title=label, slug="join", show_in_menus=True))
+        page = home.add_child(instance=JoinPage(title=label, slug="join", show_in_menus=True))
         _publish(page)
         report.created.append(page.url_path)
         home.refresh_from_db()
@@ -187,13 +286,17 @@ def _article_fields(item):
     return {"title": item.title, "date": item.date, "summary": summary}, body
 
 
-def _import_article(news_index, item, rules, campaigns, report):
+def _import_article(news_index, item, rules, campaigns, report, topic_rules=(), topics=None):
     fields, body = _article_fields(item)
     text = " ".join([item.title, *item.paragraphs])
     matched = sorted(
         (campaigns[rule.slug] for rule in rules if rule.matches(text)), key=lambda c: c.pk
     )
     campaign_ids = {campaign.pk for campaign in matched}
+    filed = sorted(
+        {topics[rule.slug] for rule in topic_rules if rule.matches(text)}, key=lambda t: t.pk
+    )
+    topic_ids = {topic.pk for topic in filed}
     slug = slugify(item.title)[:255] or "article"
     page = NewsArticlePage.objects.child_of(news_index).filter(slug=slug).first()
 
@@ -201,6 +304,7 @@ def _import_article(news_index, item, rules, campaigns, report):
         page = NewsArticlePage(slug=slug, **fields)
         page.body = body
         page.campaigns = matched
+        page.topics = filed
         news_index.add_child(instance=page)
         _publish(page)
         report.created.append(page.url_path)
@@ -216,6 +320,7 @@ def _import_article(news_index, item, rules, campaigns, report):
         all(getattr(page, name) == value for name, value in fields.items())
         and _stream_data(body_field, page.body.raw_data) == _stream_data(body_field, body)
         and current_ids == campaign_ids
+        and {topic.pk for topic in page.topics.all()} == topic_ids
         and page.live
         and not page.has_unpublished_changes
     )
@@ -226,6 +331,7 @@ def _import_article(news_index, item, rules, campaigns, report):
         setattr(page, name, value)
     page.body = body
     page.campaigns = matched
+    page.topics = filed
     _publish(page)
     report.updated.append(page.url_path)
 

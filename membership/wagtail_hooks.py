@@ -18,7 +18,14 @@ from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, modeladmin_register
 from wagtail_modeladmin.views import HistoryView, IndexView
 
+from .admin_display import (
+    STAFF_NOTIFIED,
+    UTF8_BOM,
+    ApplicationInspectView,
+    local_datetime,
+)
 from .models import PURGE_LOG_ACTION, MembershipApplication
+from .panels import MembershipApplicationsPanel, user_may_see_applications
 
 
 class RetentionPolicyApplied(LogFormatter):
@@ -88,7 +95,16 @@ class ApplicationIndexView(IndexView):
             row[field] = "" if value is None else value
         return row
 
+    def stream_csv(self, queryset):
+        """The CSV file, opening with a UTF-8 byte order mark so that spreadsheet programs
+        read accents as they were typed."""
+        yield UTF8_BOM
+        yield from super().stream_csv(queryset)
+
     def preprocess_field_value(self, field, value, export_format):
+        if export_format == self.FORMAT_CSV:
+            # "4 Dec 2026 14:05" in the site's time zone, not a raw UTC timestamp.
+            value = local_datetime(value)
         value = super().preprocess_field_value(field, value, export_format)
         if (
             export_format == self.FORMAT_CSV
@@ -110,6 +126,7 @@ class MembershipApplicationAdmin(ModelAdmin):
 
     permission_helper_class = ApplicationPermissionHelper
     history_view_class = ApplicationHistoryView
+    inspect_view_class = ApplicationInspectView
     index_view_class = ApplicationIndexView
     inspect_view_enabled = True
     index_template_name = "membership/admin/index.html"
@@ -134,9 +151,7 @@ class MembershipApplicationAdmin(ModelAdmin):
         "decided_at",
         "submission_count",
         "later_submissions",
-        "notification",
-        "notification_attempts",
-        "notified_at",
+        STAFF_NOTIFIED,
         "anonymised_at",
     ]
 
@@ -177,3 +192,9 @@ class MembershipApplicationAdmin(ModelAdmin):
 
     def consent_label(self, obj):
         return "Yes" if obj.consent else "No"
+
+
+@hooks.register("construct_homepage_panels")
+def add_applications_panel(request, panels):
+    if user_may_see_applications(request.user):
+        panels.append(MembershipApplicationsPanel())

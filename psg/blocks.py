@@ -4,6 +4,9 @@ Each block carries an icon, a label, a description and a preview value, so that 
 picker in the page editor shows editors what they are about to add.
 """
 
+import os
+import re
+
 from django.core.exceptions import ValidationError
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
@@ -31,6 +34,10 @@ class HeadingBlock(blocks.StructBlock):
         preview_value = {"text": "Why the extradition matters", "level": "h2"}
         template = "blocks/heading_block.html"
 
+    def get_searchable_content(self, value):
+        # The heading's words only: its level's label ("Section heading") is not the editor's.
+        return self.child_blocks["text"].get_searchable_content(value.get("text"))
+
 
 class ParagraphBlock(blocks.RichTextBlock):
     def __init__(self, **kwargs):
@@ -48,8 +55,90 @@ class ParagraphBlock(blocks.RichTextBlock):
         template = "blocks/paragraph_block.html"
 
 
+# A text alternative that is only the picture's file name ("IMG_2041", "photo.jpg").
+_FILE_NAME_ALT = re.compile(
+    r"(\.(jpe?g|png|gif|webp|avif|svg|tiff?|heic|bmp)$)|"
+    r"^(img|dsc|dscn|dcim|pxl|mvimg|screenshot|image|photo|whatsapp image)[\s_-]*[\d_ -]+$",
+    re.IGNORECASE,
+)
+FILE_NAME_ALT_MESSAGE = (
+    "This is the picture's file name, which tells people who cannot see it nothing. Describe "
+    "what the picture shows, or tick “Image is decorative” if it adds nothing to the text."
+)
+
+
+def _stem(name):
+    return os.path.splitext(os.path.basename(name or ""))[0].strip().casefold()
+
+
+def is_file_name(alt_text, image):
+    """Whether `alt_text` is the picture's file name rather than a description of it."""
+    text = (alt_text or "").strip()
+    if not text:
+        return False
+    if _FILE_NAME_ALT.search(text):
+        return True
+    folded = text.casefold()
+    file_name = getattr(getattr(image, "file", None), "name", "")
+    if folded in {_stem(file_name), os.path.basename(file_name).casefold()}:
+        return True
+    # The library's title is the file's name unless someone changed it: not a description.
+    title = (getattr(image, "title", "") or "").strip().casefold()
+    return folded == title and title == _stem(file_name)
+
+
+class DescribedImageBlock(ImageBlock):
+    """Wagtail's ImageBlock (a picture with its alt text, or marked decorative), whose alt text
+    is never the file's name: a file name typed or filled in is refused with a clear message,
+    and a picture stored without alt text (an old image chooser's value) gets the image's
+    description from the library (or is shown as decorative), never its title or file name.
+    The stored shape is ImageBlock's, so existing content needs no migration."""
+
+    def _with_described_alt(self, image):
+        if image is None or getattr(image, "decorative", False):
+            return image
+        alt_text = getattr(image, "contextual_alt_text", "")
+        if not alt_text or is_file_name(alt_text, image):
+            # The library's description if there is one; otherwise no alternative at all
+            # (alt=""), which a screen reader skips, rather than a file name it reads out.
+            description = (getattr(image, "description", "") or "").strip()
+            image.contextual_alt_text = description
+            image.decorative = not description
+        return image
+
+    def to_python(self, value):
+        return self._with_described_alt(super().to_python(value))
+
+    def bulk_to_python(self, values):
+        # Wagtail reads a list of old values (image ids) or of new ones (dicts), not a mix of
+        # both, which a page has once an editor adds a picture to older content: read each
+        # kind on its own and keep the order.
+        values = list(values)
+        old = [i for i, value in enumerate(values) if value is None or isinstance(value, int)]
+        new = [i for i in range(len(values)) if i not in set(old)]
+        images = [None] * len(values)
+        for positions in (old, new):
+            if positions:
+                read = super().bulk_to_python([values[i] for i in positions])
+                for position, image in zip(positions, read, strict=True):
+                    images[position] = image
+        return [self._with_described_alt(image) for image in images]
+
+    def clean(self, value):
+        value = super().clean(value)
+        if (
+            value is not None
+            and not getattr(value, "decorative", False)
+            and is_file_name(getattr(value, "contextual_alt_text", ""), value)
+        ):
+            raise StructBlockValidationError(
+                block_errors={"alt_text": ValidationError(FILE_NAME_ALT_MESSAGE)}
+            )
+        return value
+
+
 class CaptionedImageBlock(blocks.StructBlock):
-    image = ImageBlock(
+    image = DescribedImageBlock(
         help_text="Choose or upload an image, then describe it for people who cannot see it, "
         "or mark it as decorative."
     )
@@ -64,6 +153,8 @@ class CaptionedImageBlock(blocks.StructBlock):
         label = "Image"
         description = "A picture with a text alternative and an optional caption."
         template = "blocks/image_block.html"
+        # Previewed with an example picture: the image library may be empty.
+        preview_template = "blocks/previews/image_block.html"
 
 
 class QuoteBlock(blocks.StructBlock):
@@ -92,6 +183,8 @@ class VideoEmbedBlock(EmbedBlock):
         description = "A video or post from YouTube, Vimeo and similar sites, pasted as a link."
         help_text = "Paste the address of the video, e.g. https://www.youtube.com/watch?v=…"
         template = "blocks/embed_block.html"
+        # Previewed with an example player: a real one would be fetched from the video site.
+        preview_template = "blocks/previews/embed_block.html"
 
 
 class DocumentLinkBlock(blocks.StructBlock):
@@ -107,6 +200,8 @@ class DocumentLinkBlock(blocks.StructBlock):
         label = "Document download"
         description = "A link to download a report, briefing or letter."
         template = "blocks/document_link_block.html"
+        # Previewed with an example link: the document library may be empty.
+        preview_template = "blocks/previews/document_link_block.html"
 
 
 class LinkBlock(blocks.StructBlock):
@@ -215,7 +310,7 @@ class MissionTextBlock(blocks.StructBlock):
     read_more = blocks.PageChooserBlock(
         required=False, help_text="Optional page with more on this subject."
     )
-    image = ImageBlock(required=False, help_text="Optional picture shown beside the text.")
+    image = DescribedImageBlock(required=False, help_text="Optional picture shown beside the text.")
 
     class Meta:
         icon = "doc-full"

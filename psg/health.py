@@ -4,6 +4,10 @@ down (psg/cache.py), but more slowly, so a failing cache answers 503 as well.
 
 Answers 200 with `{"status": "ok", ...}`, or 503 naming what failed (never the error's details,
 which belong in the log). Never cached, never served from the page cache.
+
+In production (PSG_SITE_ADDRESS_WARNINGS), a default Site that still says "localhost", or names a
+host ALLOWED_HOSTS refuses, adds `"warnings": [...]` (psg/checks.py): still 200, since pages are
+served; only their links are wrong.
 """
 
 import logging
@@ -14,6 +18,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from psg.checks import site_address_warnings
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +62,13 @@ def healthz(request):
         else:
             results[name] = "ok"
     healthy = all(value == "ok" for value in results.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "failing", **results}, status=200 if healthy else 503
-    )
+    body = {"status": "ok" if healthy else "failing", **results}
+    if results.get("database") == "ok":
+        try:
+            warnings = site_address_warnings()
+        except Exception:  # a warning must never turn a healthy answer into an error
+            logger.exception("Health check warnings failed")
+            warnings = []
+        if warnings:
+            body["warnings"] = warnings
+    return JsonResponse(body, status=200 if healthy else 503)

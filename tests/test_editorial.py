@@ -136,9 +136,13 @@ def test_every_page_type_previews_in_every_mode(site_tree, rf):
 def test_articles_and_campaigns_offer_a_card_mode_and_moderators_see_the_page(site_tree):
     article = NewsArticlePage(title="A", slug="a", summary="S")
     for page in (article, site_tree["fujimori"]):
-        assert page.preview_modes == [("", "Page"), ("card", "Card in listings")]
+        assert page.preview_modes == [
+            ("", "Page"),
+            ("card", "Card in listings"),
+            ("social", "Shared on social media"),
+        ]
         assert page.default_preview_mode == ""
-    assert site_tree["news"].preview_modes == [("", "Default")]
+    assert site_tree["news"].preview_modes == [("", "Page"), ("social", "Shared on social media")]
 
 
 @pytest.mark.django_db

@@ -15,6 +15,10 @@ if not ALLOWED_HOSTS:
     env_required("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# `/healthz/` warns when the default Site still says localhost or names a host not in
+# ALLOWED_HOSTS (psg/checks.py; `check --deploy` says so too).
+PSG_SITE_ADDRESS_WARNINGS = True
+
 # People told about unhandled errors by email ("Name <address>" or "address", comma-separated).
 ADMINS = [("", address) for address in env_list("ADMINS")]
 

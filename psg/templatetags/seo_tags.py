@@ -39,7 +39,8 @@ def seo_meta(context, page=None):
     listing = context.get("articles_page") or context.get("campaigns_page")
     if canonical and listing is not None and getattr(listing, "number", 1) > 1:
         canonical += f"?page={listing.number}"
-    rendition = _share_rendition(seo.share_image(page, site_settings))
+    image = seo.share_image(page, site_settings)
+    rendition = _share_rendition(image)
     is_article = page is not None and hasattr(page, "date") and hasattr(page, "summary")
     title = (getattr(page, "seo_title", "") or getattr(page, "title", "")) if page else ""
     return {
@@ -51,8 +52,15 @@ def seo_meta(context, page=None):
         "published": page.date.isoformat() if is_article and page.date else "",
         "image_url": seo.absolute_url(request, rendition.url) if rendition else "",
         "image": rendition,
-        "image_alt": rendition.alt if rendition else "",
+        # The image's own description, never its title (which is the file's name by default).
+        "image_alt": (getattr(image, "description", "") or "").strip() if rendition else "",
     }
+
+
+@register.simple_tag(takes_context=True)
+def share_card(context, page=None):
+    """The values `seo_meta` writes into the og: and twitter: tags, for the social preview."""
+    return seo_meta(context, page)
 
 
 @register.simple_tag(takes_context=True)
