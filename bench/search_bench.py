@@ -43,6 +43,10 @@ QUERIES = [
     ("two mid words", {"q": "courts sterilisations"}),
     ("rare word", {"q": "sterilisations"}),
     ("no match", {"q": "xylophone"}),
+    # Typos: the search finds fewer than three results, so a corrected spelling is tried.
+    ("typo", {"q": "Cajamarka"}),
+    ("typo, rare word", {"q": "sterilisatoins"}),
+    ("typo + real word", {"q": "Fujimory extradition"}),
     ("page 5", {"q": "justice", "page": "5"}),
     ("newest first", {"q": "justice", "sort": "newest"}),
     ("news + campaign", {"q": "courts", "type": "news", "campaign": "fujimori-extradition"}),
@@ -150,10 +154,10 @@ def build_site(count, log):
     return load_seconds, index_seconds
 
 
-# The search-specific part of a request: finding, counting and ranking the results, reading
-# the page of results, loading the pages shown and their snippets, promotions; or, for
-# suggestions, finding the titles.
-SEARCH_PARTS = ("run_search", "promoted_results", "paginate", "build_results", "suggestions_for")
+# The search-specific part of a request: finding, counting and ranking the results, spelling
+# corrections, reading the page of results, loading the pages shown and their snippets,
+# promotions; or, for suggestions, finding the titles.
+SEARCH_PARTS = ("find", "correct", "paginate", "build_results", "suggestions_for")
 
 
 class SearchPartTimer:
@@ -171,6 +175,7 @@ class SearchPartTimer:
         # The page of results is read (and, on SQLite, ranked) when the view lists it, between
         # ``paginate`` and ``build_results``: that is search work too.
         BaseSearchResults.results = self.wrap(BaseSearchResults.results)
+        BaseSearchResults.count = self.wrap(BaseSearchResults.count)
 
     def wrap(self, function):
         def timed(*args, **kwargs):
@@ -297,7 +302,7 @@ def print_table(results):
             if row["results"] is None:
                 results_count = "-"
             elif row.get("capped"):
-                results_count = "> 500"
+                results_count = f"> {row['results']:,}"
             else:
                 results_count = f"{row['results']:,}"
             print(

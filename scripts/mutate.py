@@ -98,7 +98,7 @@ MODULES = {
         targets={
             "editorial/admin_views.py": None,
             "editorial/wagtail_hooks.py": None,
-            "editorial/panels.py": ["user_may_see_applications"],
+            "membership/panels.py": ["user_may_see_applications"],
             "membership/wagtail_hooks.py": [
                 "ApplicationPermissionHelper.*",
                 "ApplicationHistoryView.*",
@@ -119,22 +119,21 @@ MODULES = {
         note="on PostgreSQL, where the publish/render race test runs",
     ),
     "search_view": Module(
-        targets={"search/views.py": None},
+        targets={"search/views.py": None, "search/text.py": None},
         tests=["tests/test_search*.py"],
     ),
     "search_backends": Module(
         targets={
             "search/backends/sqlite.py": None,
-            "search/backends/bounded.py": None,
+            "search/backends/ranked.py": None,
             "search/backends/database.py": None,
-            "search/backends/indexing.py": None,
             "search/backends/elasticsearch9.py": None,
         },
         tests=["tests/test_search*.py"],
-        note="SQLite, bounded, database, indexing and Elasticsearch backends, on SQLite",
+        note="SQLite, bounded ranking, database and Elasticsearch backends, on SQLite",
     ),
     "search_postgres": Module(
-        targets={"search/backends/postgres.py": None},
+        targets={"search/backends/postgres.py": None, "search/backends/ranked.py": None},
         tests=["tests/test_search*.py"],
         database="postgres",
         note="PostgreSQL backend, on PostgreSQL",

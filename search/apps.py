@@ -6,6 +6,4 @@ class SearchConfig(AppConfig):
     verbose_name = "Search"
 
     def ready(self):
-        from . import signals
-
-        signals.connect()
+        from . import signals  # noqa: F401 (connects the receivers)

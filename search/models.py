@@ -1,19 +1,14 @@
-"""What the public "Popular searches" list is made of (search/stats.py, docs/search.md).
-
-A search counts towards the list only if it found something, and once a day per visitor: a
-``SearchVisit`` row per (query, visitor, day), kept in the database so that the rule holds
-whatever the cache forgets. Editors take a query off the list with a ``HiddenSearch``.
-"""
+"""Popular searches' visits and hidden queries (search/stats.py); editors' search synonyms."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from wagtail.search.utils import normalise_query_string
 
+from .synonyms import fold, forget
+
 
 class SearchVisit(models.Model):
-    """One visitor found something for a query on a day (rows older than the list's window
-    are deleted). The visitor is a keyed hash of the day, the client's address and browser:
-    no address is stored, and the same visitor cannot be followed from one day to the next."""
+    """One visitor (a keyed hash: stats.visitor_digest) found something for a query on a day."""
 
     query_string = models.CharField(max_length=255)
     visitor = models.CharField(max_length=32)
@@ -60,3 +55,52 @@ class HiddenSearch(models.Model):
         self.query_string = normalise_query_string(self.query_string or "")
         if not self.query_string:
             raise ValidationError({"query_string": "Type the search to hide."})
+
+
+class SearchSynonym(models.Model):
+    """Words and phrases that mean the same to a visitor (search/synonyms.py)."""
+
+    name = models.CharField(
+        "subject",
+        max_length=100,
+        unique=True,
+        help_text="What these words are about, e.g. “Human rights”. Only editors see it.",
+    )
+    terms = models.TextField(
+        "words and phrases",
+        help_text=(
+            "Put each word or phrase on its own line, in any language, e.g. “derechos humanos” "
+            "on one line and “human rights” on the next. A search for any of them also finds "
+            "pages that use the others. Capitals and accents do not matter."
+        ),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "search synonym"
+        verbose_name_plural = "search synonyms"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def entries(self):
+        return [line.strip() for line in self.terms.splitlines() if line.strip()]
+
+    def clean(self):
+        entries, seen = self.entries, set()
+        for entry in entries:
+            if not fold(entry):
+                raise ValidationError({"terms": f"“{entry}” has no letters or numbers in it."})
+            if fold(entry) in seen:
+                raise ValidationError({"terms": f"“{entry}” is listed twice."})
+            seen.add(fold(entry))
+        if len(entries) < 2:
+            raise ValidationError(
+                {"terms": "Add at least two words or phrases, each on its own line."}
+            )
+        self.terms = "\n".join(entries)
+
+
+models.signals.post_save.connect(forget, sender=SearchSynonym)
+models.signals.post_delete.connect(forget, sender=SearchSynonym)

@@ -1,21 +1,13 @@
-"""Keep the search index in step with what editors publish.
+"""Index a page again once it is published, when its campaigns and topics are written (Wagtail
+indexes on ``post_save``, before a page's many-to-many relations and child objects are saved)."""
 
-Wagtail's indexer runs on ``post_save``, but a page's many-to-many relations (an article's
-campaigns and topics) and child objects (a campaign's milestones) are only written after
-``post_save``: a page indexed there carries its previous campaigns and topics. Indexing it
-again once ``page_published`` fires, when everything is written, makes a newly published page
-findable by all its words at once.
-"""
-
+from django.dispatch import receiver
 from wagtail.search.tasks import insert_or_update_object_task
 from wagtail.signals import page_published
 
 
+@receiver(page_published, dispatch_uid="search.reindex_published_page")
 def reindex_published_page(sender, instance, **kwargs):
     insert_or_update_object_task.enqueue(
         instance._meta.app_label, instance._meta.model_name, str(instance.pk)
     )
-
-
-def connect():
-    page_published.connect(reindex_published_page, dispatch_uid="search.reindex_published_page")

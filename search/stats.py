@@ -1,25 +1,19 @@
-"""Search statistics: the editors' report of search terms and the public popular searches.
+"""Search statistics: Wagtail's search terms report and the public popular searches.
 
-- Every logged search counts in Wagtail's query report (Reports > Search terms).
-- Only a search that found something counts towards the public "Popular searches", and once
-  a day per visitor (search.models.SearchVisit). Queries editors hid (HiddenSearch) never show.
-- A search never fails because its statistics cannot be written (a read-only or locked
-  database): the writes share one savepoint, an error is logged at most once a minute and the
-  visitor still gets the results.
+A search never fails because its statistics cannot be written: the writes share a savepoint
+and the error is logged at most once a minute (docs/search.md).
 """
 
 import datetime
-import hashlib
 import logging
 import threading
 import time
 
-from django.core.cache import cache
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from wagtail.contrib.search_promotions.models import Query, QueryDailyHits
+from wagtail.contrib.search_promotions.models import Query
 from wagtail.search.utils import normalise_query_string
 
 from psg.middleware import client_ip
@@ -30,19 +24,15 @@ logger = logging.getLogger(__name__)
 
 POPULAR_SEARCHES_COUNT = 8
 POPULAR_SEARCHES_DAYS = 30
-QUERY_ID_KEY = "psg:search:query-id:{}"
-# A failure to write the statistics is logged at most this often (seconds), per process.
-FAILURE_LOG_INTERVAL = 60
+FAILURE_LOG_INTERVAL = 60  # seconds, per process
 
 _failures = {"logged_at": None, "unlogged": 0}
 _failures_lock = threading.Lock()
-# The day this process last deleted the visits that fell out of the window.
-_pruned = {"date": None}
+_pruned = {"date": None}  # the day this process last deleted the visits out of the window
 
 
 def popular_searches():
-    """The queries the most visitors found something for in the last POPULAR_SEARCHES_DAYS
-    days, most visitors first (one query), without those editors hid."""
+    """The queries most visitors found something for lately, less those editors hid."""
     since = timezone.now().date() - datetime.timedelta(days=POPULAR_SEARCHES_DAYS)
     rows = (
         SearchVisit.objects.filter(date__gte=since)
@@ -55,9 +45,8 @@ def popular_searches():
 
 
 def visitor_digest(request, date):
-    """Who searched, as far as counting goes: a keyed hash (HMAC with SECRET_KEY) of the day,
-    the client's address and its user agent. Neither can be read back from it, and the same
-    visitor gets another digest the next day."""
+    """A keyed hash of the day, the client's address and browser: neither can be read back,
+    and the same visitor gets another digest the next day."""
     value = "\n".join(
         [date.isoformat(), client_ip(request), request.META.get("HTTP_USER_AGENT", "")]
     )
@@ -65,87 +54,28 @@ def visitor_digest(request, date):
 
 
 def record_search(request, text, found):
-    """Count a search (its first page) in the statistics; never raises a database error.
-
-    ``found``: the search found something, so it counts towards the popular searches.
-    """
+    """Count a search (``found``: also towards popular searches); never raises."""
     query_string = normalise_query_string(text)
     today = timezone.now().date()
-    key = QUERY_ID_KEY.format(hashlib.sha256(query_string.encode()).hexdigest())
     try:
         with transaction.atomic():
-            query_id = _log_query(query_string, key, today)
+            Query.get(query_string).add_hit(today)  # Reports > Search terms
             if found:
-                SearchVisit.objects.bulk_create(
-                    [
-                        SearchVisit(
-                            query_string=query_string,
-                            visitor=visitor_digest(request, today),
-                            date=today,
-                        )
-                    ],
-                    ignore_conflicts=True,
+                visit = SearchVisit(
+                    query_string=query_string, visitor=visitor_digest(request, today), date=today
                 )
-            if _pruned["date"] != today:
-                prune_visits(today)
+                SearchVisit.objects.bulk_create([visit], ignore_conflicts=True)
+            if _pruned["date"] != today:  # once a day: the visits out of the window
+                since = today - datetime.timedelta(days=POPULAR_SEARCHES_DAYS)
+                SearchVisit.objects.filter(date__lt=since).delete()
     except DatabaseError:
         _log_failure()
         return
     _pruned["date"] = today
-    cache.set(key, query_id, 24 * 60 * 60)
-
-
-def prune_visits(today):
-    """Delete the visits older than the popular searches' window in one statement on the
-    date index (no row is loaded: nothing listens for these rows being deleted)."""
-    since = today - datetime.timedelta(days=POPULAR_SEARCHES_DAYS)
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {quote(SearchVisit._meta.db_table)} WHERE {quote('date')} < %s",  # noqa: S608
-            [since],
-        )
-
-
-def _log_query(query_string, key, today):
-    """Count the query in the editors' report; return the id of its row.
-
-    Wagtail's `Query.get(text).add_hit()` takes three queries or more. Here the id of the
-    query's row is kept in the cache and today's counter is counted up, or started at one, by
-    one statement (count_hit). A query searched for the first time, or whose row was removed
-    since (search terms can be cleared), gets its row through Wagtail's `Query.get` first.
-    """
-    query_id = cache.get(key)
-    if query_id is not None and count_hit(query_id, today):
-        return query_id
-    query_id = Query.get(query_string).pk
-    count_hit(query_id, today)
-    return query_id
-
-
-def count_hit(query_id, date):
-    """One more hit for the query on `date`, in one statement on SQLite (3.24 or newer) and
-    PostgreSQL: the day's row is inserted with one hit, or its count goes up if it exists.
-    Taken from the query's own row, so nothing is counted (and False returned) if that row is
-    gone."""
-    quote = connection.ops.quote_name
-    hits = quote(QueryDailyHits._meta.db_table)
-    queries = quote(Query._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # Only table and column names from the models are put in; values are parameters.
-            f"INSERT INTO {hits} ({quote('query_id')}, {quote('date')}, {quote('hits')}) "  # noqa: S608
-            f"SELECT {quote('id')}, %s, 1 FROM {queries} WHERE {quote('id')} = %s "
-            f"ON CONFLICT ({quote('query_id')}, {quote('date')}) "
-            f"DO UPDATE SET {quote('hits')} = {hits}.{quote('hits')} + 1",
-            [date, query_id],
-        )
-        return cursor.rowcount > 0
 
 
 def _log_failure():
-    """Log that the statistics could not be written: with the error, once a minute at most
-    (the number of failures left unlogged in between is given with the next line)."""
+    """Log the error, once a minute at most, with the number of failures left unlogged."""
     now = time.monotonic()
     with _failures_lock:
         logged_at = _failures["logged_at"]

@@ -1,13 +1,7 @@
 """What a visitor typed, made safe to search for, and the highlighted snippets shown back.
 
-Nothing here touches the database. The rules:
-
-- A query is cut to ``MAX_QUERY_LENGTH`` characters after control characters are removed.
-- Only words reach the search backend: letters and digits, joined with spaces. Quotes, ``*``,
-  ``NEAR``/``AND``/``OR`` syntax, brackets and the like carry no meaning, so no backend's query
-  language is ever exposed (every backend gets the same plain query).
-- Matching ignores case and accents, and so does highlighting: "peru" marks "Perú".
-- Highlighted text is escaped first; only our own ``<mark>`` tags are added to it.
+Only a query's words reach a backend. Highlighting ignores case and accents ("peru" marks
+"Perú"); text is escaped first, and only our own ``<mark>`` tags are added to it.
 """
 
 import functools
@@ -22,37 +16,21 @@ MAX_TERMS = 12
 SNIPPET_LENGTH = 240
 MAX_SNIPPET_SOURCE = 20_000
 
-_WHITESPACE_CONTROLS = {"\t", "\n", "\r", "\x0b", "\x0c"}
+_WHITESPACE_CONTROLS = str.maketrans("\t\n\r\x0b\x0c", "     ")
+_JUNK_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}  # control, format, surrogate, private, unassigned
 # A word: letters, digits and connectors (Unicode aware), as the backends' tokenizers see it.
 _WORD = re.compile(r"\w+")
 # "Fujimori's" searches for "Fujimori" (the possessive is not a word of its own).
 _POSSESSIVE = re.compile(r"(?<=\w)['’]s\b", re.IGNORECASE)
 
 
-def _is_junk_char(char):
-    return unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn"}
-
-
 def clean_query(raw):
-    """Return ``(text, notes)`` for a raw ``?q=`` value.
-
-    ``text`` is what is searched for and shown back; ``notes`` is a set of what was changed:
-    ``"truncated"`` (longer than MAX_QUERY_LENGTH) and ``"control"`` (control or invisible
-    formatting characters were removed). Either makes a query unfit for the query log.
-    """
-    notes = set()
-    if not isinstance(raw, str):
-        return "", notes
-    kept = []
-    for char in raw:
-        if char in _WHITESPACE_CONTROLS:
-            kept.append(" ")
-        elif _is_junk_char(char):
-            notes.add("control")
-        else:
-            kept.append(char)
-    text = unicodedata.normalize("NFC", "".join(kept))
-    text = " ".join(text.split())
+    """``(text, notes)`` for a raw ``?q=``; notes: "truncated", "control" (characters removed).
+    Either keeps the query out of the statistics."""
+    spaced = raw.translate(_WHITESPACE_CONTROLS)
+    text = "".join(char for char in spaced if unicodedata.category(char) not in _JUNK_CATEGORIES)
+    notes = {"control"} if len(text) < len(spaced) else set()
+    text = " ".join(unicodedata.normalize("NFC", text).split())
     if len(text) > MAX_QUERY_LENGTH:
         notes.add("truncated")
         text = text[:MAX_QUERY_LENGTH].rstrip()
@@ -61,31 +39,18 @@ def clean_query(raw):
 
 def search_terms(text):
     """The distinct words of a cleaned query, lowercased, at most MAX_TERMS of them."""
-    terms = []
-    for word in _WORD.findall(_POSSESSIVE.sub("", text)):
-        word = word.lower()
-        if word not in terms:
-            terms.append(word)
-        if len(terms) == MAX_TERMS:
-            break
-    return terms
+    words = _WORD.findall(_POSSESSIVE.sub("", text))
+    return list(dict.fromkeys(word.lower() for word in words))[:MAX_TERMS]
 
 
 @functools.lru_cache(maxsize=8192)
 def _fold_char(char):
     base = unicodedata.normalize("NFKD", char)
-    base = "".join(c for c in base if not unicodedata.combining(c)).lower()
-    # Keep positions aligned: the first character of the folded form, or the character
-    # itself when folding removes it entirely.
-    return base[:1] or char
+    return "".join(c for c in base if not unicodedata.combining(c)).lower()[:1] or char
 
 
 def fold(text):
-    """Lowercase ``text`` and strip its accents, keeping one output character per input one.
-
-    Keeping the length means a match found in the folded text is at the same place in the
-    original, so the original can be highlighted.
-    """
+    """Lowercase ``text`` without accents, one character for each (so matches map back)."""
     if text.isascii():
         return text.lower()
     return "".join(map(_fold_char, text))
@@ -120,12 +85,7 @@ def highlight(text, terms):
 
 
 def snippet(text, terms, length=SNIPPET_LENGTH):
-    """A highlighted extract of ``text`` around the first matching word.
-
-    Falls back to the start of the text when no word matches (the page matched on its title,
-    its campaign or a stemmed form).
-    """
-    # Long bodies: the extract comes from the first MAX_SNIPPET_SOURCE characters.
+    """A highlighted extract of ``text`` around the first matching word, else its start."""
     text = " ".join((text or "")[:MAX_SNIPPET_SOURCE].split())
     if not text:
         return ""

@@ -1,10 +1,11 @@
-"""Settings > Hidden searches: the queries editors keep off the public list of popular
-searches (next to Wagtail's Settings > Promoted search results)."""
+"""Settings > Hidden searches (queries kept off the popular searches); Snippets > Search synonyms."""
 
 from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .models import HiddenSearch
+from .models import HiddenSearch, SearchSynonym
 
 
 class HiddenSearchViewSet(ModelViewSet):
@@ -23,3 +24,15 @@ class HiddenSearchViewSet(ModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_hidden_searches():
     return HiddenSearchViewSet()
+
+
+class SearchSynonymViewSet(SnippetViewSet):
+    model = SearchSynonym
+    icon = "search"
+    menu_label = "Search synonyms"
+    list_display = ["name", "terms"]
+    search_fields = ["name", "terms"]
+    copy_view_enabled = False
+
+
+register_snippet(SearchSynonymViewSet)

@@ -14,8 +14,8 @@ What it does not do: analyse text or rank. A search is answered with the ids a t
 (``fake.hits``), in that order, or else with every indexed document that the query's
 filters admit, in the order of its ``sort`` (text clauses such as ``multi_match`` are taken to
 match every document).
-``fake.admitted(request)`` evaluates a recorded query's filters against the indexed documents,
-so a test can say which pages a search body lets through, whatever form its filters take.
+``fake.admitted(request)`` evaluates a recorded query's filters against the indexed documents
+(tests/es_fake_query.py), so a test can say which pages a search body lets through.
 """
 
 import contextlib
@@ -31,6 +31,8 @@ from elastic_transport import (
     NodeConfig,
     Transport,
 )
+
+from tests.es_fake_query import clauses, matches, values_of
 
 
 def _names(text):
@@ -52,15 +54,10 @@ BUILTIN_FILTERS = _names(
 # What the search API accepts at the top of its body; the count API takes a query only.
 SEARCH_KEYS = _names(
     "query sort from size _source stored_fields fields aggregations aggs post_filter "
-    "highlight min_score search_after track_total_hits track_scores timeout explain"
+    "highlight min_score search_after track_total_hits track_scores timeout explain suggest"
 )
 BUILTIN_ANALYZERS = {"standard", "simple", "whitespace", "keyword", "stop", "english"}
 BUILTIN_TOKENIZERS = {"standard", "whitespace", "keyword", "letter", "classic"}
-# Clauses that match words against analysed text: the fake does not analyse, so they match.
-TEXT_CLAUSES = _names(
-    "multi_match match_phrase match_phrase_prefix match_bool_prefix query_string "
-    "simple_query_string dis_max"
-)
 
 
 def es_config(prefix="psgtest_", url=URL):
@@ -107,87 +104,6 @@ def _error(status, error_type, reason):
     return status, {"error": {"root_cause": [error], **error}, "status": status}
 
 
-def _values(value):
-    """A document's field as Elasticsearch sees it: a list of values (empty if missing)."""
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return [v for v in value if v is not None]
-    return [value]
-
-
-def _same(a, b):
-    """Equality as Elasticsearch applies it to keyword, number and boolean fields."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return str(a).lower() == str(b).lower()
-    return str(a) == str(b)
-
-
-def _property(properties, field):
-    node = {"properties": properties}
-    for part in field.split("."):
-        node = (node.get("properties") or {}).get(part)
-        if node is None:
-            return {}
-    return node
-
-
-def _clauses(value):
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def matches(query, document, properties, prefix=""):
-    """Whether ``document`` passes ``query``'s filters (text clauses match everything).
-
-    Any clause the fake does not know fails the test rather than being let through.
-    """
-    [(kind, spec)] = query.items()
-    if kind in TEXT_CLAUSES:
-        return True
-    if kind == "match_all":
-        return True
-    if kind == "match_none":
-        return False
-    if kind == "bool":
-        unknown = set(spec) - {"must", "filter", "should", "must_not", "minimum_should_match"}
-        assert not unknown, f"the fake cannot evaluate bool clauses {unknown}"
-        required = _clauses(spec.get("must")) + _clauses(spec.get("filter"))
-        if not all(matches(q, document, properties, prefix) for q in required):
-            return False
-        if any(matches(q, document, properties, prefix) for q in _clauses(spec.get("must_not"))):
-            return False
-        should = _clauses(spec.get("should"))
-        minimum = spec.get("minimum_should_match", 0 if required else 1)
-        return not should or sum(matches(q, document, properties, prefix) for q in should) >= int(
-            minimum
-        )
-    if kind == "nested":
-        path = spec["path"]
-        inner = _values(document.get(path[len(prefix) :]))
-        return any(matches(spec["query"], item, properties, prefix=path + ".") for item in inner)
-    [(field, value)] = spec.items() if kind != "exists" else [(spec["field"], None)]
-    values = _values(document.get(field[len(prefix) :]))
-    if kind == "match":
-        mapping = _property(properties, field)
-        if mapping.get("type") != "keyword":
-            return True  # words against analysed text
-        value = value["query"] if isinstance(value, dict) else value
-        return any(_same(v, value) for v in values)
-    if kind == "term":
-        value = value["value"] if isinstance(value, dict) else value
-        return any(_same(v, value) for v in values)
-    if kind == "terms":
-        return any(_same(v, wanted) for v in values for wanted in value)
-    if kind == "prefix":
-        value = value["value"] if isinstance(value, dict) else value
-        return any(str(v).startswith(str(value)) for v in values)
-    if kind == "exists":
-        return bool(values)
-    raise AssertionError(f"the fake cannot evaluate a {kind!r} clause: {query}")
-
-
 class FakeElasticsearch:
     """Records each request the Elasticsearch client sends and answers like a server would."""
 
@@ -200,6 +116,8 @@ class FakeElasticsearch:
         self.hits = None
         # None, an HTTP status (the server answers searches with that error) or "unreachable".
         self.search_error = None
+        # What the term suggester answers: {word: the indexed word it suggests}.
+        self.suggestions = {}
 
     # --- Installing -------------------------------------------------------------------------
 
@@ -233,16 +151,28 @@ class FakeElasticsearch:
     # --- What was sent ----------------------------------------------------------------------
 
     def of(self, method=None, suffix=""):
-        """The recorded requests with this method whose path ends with ``suffix``."""
+        """The recorded requests with this method whose path ends with ``suffix`` (requests
+        for spelling suggestions apart: see ``suggest_requests``)."""
         return [
             r
             for r in self.requests
-            if (method is None or r.method == method) and r.path.endswith(suffix)
+            if (method is None or r.method == method)
+            and r.path.endswith(suffix)
+            and not self._is_suggest(r)
         ]
 
     def searches(self):
         """The search and count requests, in the order they were sent."""
-        return [r for r in self.requests if self._is_search(r)]
+        return [r for r in self.requests if self._is_search(r) and not self._is_suggest(r)]
+
+    def suggest_requests(self):
+        """The requests for spelling suggestions (a search with ``suggest`` and no query)."""
+        return [r for r in self.requests if self._is_suggest(r)]
+
+    @staticmethod
+    def _is_suggest(request):
+        body = request.body if isinstance(request.body, dict) else {}
+        return "suggest" in body and "query" not in body
 
     def index_named(self, name):
         """The index behind a name or an alias."""
@@ -438,15 +368,15 @@ class FakeElasticsearch:
         """``ids`` in the order of a search's ``sort`` (by id when it has none: the fake does
         not rank); documents without a value come last, as in Elasticsearch."""
         ids = sorted(ids)
-        for key in reversed(_clauses(sort)):
+        for key in reversed(clauses(sort)):
             [(field, order)] = key.items() if isinstance(key, dict) else [(key, "asc")]
             order = order["order"] if isinstance(order, dict) else order
             if field == "_score":
                 continue
-            present = [pk for pk in ids if _values(index.documents[str(pk)].get(field))]
+            present = [pk for pk in ids if values_of(index.documents[str(pk)].get(field))]
             absent = [pk for pk in ids if pk not in present]
             present.sort(
-                key=lambda pk, field=field: _values(index.documents[str(pk)][field])[0],
+                key=lambda pk, field=field: values_of(index.documents[str(pk)][field])[0],
                 reverse=order == "desc",
             )
             ids = present + absent
@@ -455,9 +385,9 @@ class FakeElasticsearch:
     def _hit(self, index, doc_id, stored_fields):
         document = index.documents[str(doc_id)]
         fields = {}
-        for name in _clauses(stored_fields):
+        for name in clauses(stored_fields):
             if index.properties.get(name, {}).get("store") and document.get(name) is not None:
-                fields[name] = _values(document[name])
+                fields[name] = values_of(document[name])
         hit = {"_index": index.name, "_id": str(doc_id), "_score": 1.0}
         if fields:
             hit["fields"] = fields
@@ -471,6 +401,8 @@ class FakeElasticsearch:
         unknown = set(body) - SEARCH_KEYS
         if unknown:
             return _error(400, "parsing_exception", f"Unknown key for a search: {unknown}")
+        if "suggest" in body:
+            return 200, {"hits": {"total": {"value": 0}, "hits": []}, **self._suggest(body)}
         ids = self._matching_ids(request, index)
         stored = body.get("stored_fields", request.params.get("stored_fields"))
         start = int(body.get("from", 0))
@@ -487,6 +419,25 @@ class FakeElasticsearch:
             },
         }
         return 200, response
+
+    def _suggest(self, body):
+        """The term suggester's answer: one entry per word of the text, with an option when
+        ``self.suggestions`` has one for it."""
+        answers = {}
+        suggest = dict(body["suggest"])
+        shared_text = suggest.pop("text", "")
+        for name, spec in suggest.items():
+            assert "term" in spec, f"the fake answers term suggesters only: {spec}"
+            entries, offset = [], 0
+            for word in spec.get("text", shared_text).split():
+                fix = self.suggestions.get(word)
+                options = [{"text": fix, "score": 0.8, "freq": 1}] if fix else []
+                entries.append(
+                    {"text": word, "offset": offset, "length": len(word), "options": options}
+                )
+                offset += len(word) + 1
+            answers[name] = entries
+        return {"suggest": answers}
 
     def _count(self, request):
         index = self.index_named(request.index)

@@ -26,7 +26,14 @@ from tests.factories import publish
 # docs/performance.md says where each page's queries go). A page that ever needs more is
 # listed in PAGE_BUDGETS with its count and the reason, and its budget may only go down.
 TARGET = 10
-PAGE_BUDGETS = {}
+PAGE_BUDGETS = {
+    # Over the target since the search rework (an open item of issue 17): six of the sixteen
+    # are the statistics written through Wagtail's public Query API (a savepoint, the query,
+    # its daily hits read and updated, the visit, the release), two are Wagtail's own site and
+    # settings lookups. 15 on SQLite, 16 on PostgreSQL (pictures of the results are read apart).
+    # Bring it down, never up.
+    "search": 16,
+}
 # From ten articles to a thousand: the count must stay the same.
 SMALL, LARGE = 10, 1000
 

@@ -18,6 +18,13 @@ from wagtail.contrib.search_promotions.models import Query, QueryDailyHits
 from search import stats
 from search.models import HiddenSearch, SearchVisit
 from tests.factories import add_article, listing_rows
+from tests.search_helpers import build_site, get
+
+
+@pytest.fixture
+def site(site_tree):
+    return build_site(site_tree)
+
 
 SEARCH_URL = "/search/"
 
@@ -183,3 +190,68 @@ def test_search_answers_when_its_statistics_cannot_be_written(client, articles, 
     search(client, "condor", address="198.51.100.1")
     assert Query.objects.get(query_string="condor").hits == 1
     assert popular(client) == ["alpaca", "condor"]
+
+
+# --- The editors' report of search terms ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_queries_are_logged_for_the_editors_reports(client, site):
+    get(client, q="  Fujimori   Extradition ")
+    get(client, q="fujimori extradition")
+    get(client, q="fujimori extradition", page="2")  # paging on is not a new search
+    assert Query.objects.get(query_string="fujimori extradition").hits == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "junk",
+    ["", "   ", "a" * 201, "peru\x00drop", "peru\x1b[31m", "peru\u202egnp", "!!!", "*"],
+)
+def test_junk_queries_are_not_logged(client, site, junk):
+    get(client, q=junk)
+    assert not Query.objects.exists()
+
+
+@pytest.mark.django_db
+def test_popular_searches_come_from_searches_that_found_something(client, site):
+    assert get(client).context["popular_searches"] == []
+    Query.get("xylophone").add_hit()  # in the editors' report only
+    get(client, q="truth commission")
+    assert get(client).context["popular_searches"] == ["truth commission"]
+
+
+@pytest.mark.django_db
+def test_each_search_is_counted_once_in_the_editors_report(client, site):
+    from wagtail.contrib.search_promotions.models import QueryDailyHits
+
+    for _ in range(3):
+        get(client, q="Truth Commission")
+    get(client, q="truth   commission")  # the same query, written differently
+    get(client, q="truth commission", page=2)  # a further page is not a new search
+    hits = QueryDailyHits.objects.get(query__query_string="truth commission")
+    assert hits.hits == 4
+    assert Query.get_most_popular().first().query_string == "truth commission"
+
+
+@pytest.mark.django_db
+def test_each_day_has_its_own_count_in_the_editors_report(client, site):
+    from wagtail.contrib.search_promotions.models import QueryDailyHits
+
+    get(client, q="mining")
+    today = timezone.now().date()
+    yesterday = today - datetime.timedelta(days=1)
+    QueryDailyHits.objects.update(date=yesterday)  # that search was yesterday's
+    get(client, q="mining")
+    get(client, q="Mining")
+    hits = QueryDailyHits.objects.filter(query__query_string="mining")
+    assert sorted((row.date, row.hits) for row in hits) == [(yesterday, 1), (today, 2)]
+
+
+@pytest.mark.django_db
+def test_searching_again_after_the_search_terms_were_cleared_starts_a_new_count(client, site):
+    get(client, q="fujimori")
+    Query.objects.all().delete()  # an editor clears the report (or old terms are purged)
+    response = get(client, q="fujimori")
+    assert response.status_code == 200
+    assert Query.objects.get(query_string="fujimori").daily_hits.get().hits == 1

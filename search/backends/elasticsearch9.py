@@ -1,19 +1,6 @@
-"""Elasticsearch 9 with accent folding and English possessives.
-
-The stock mapping analyses full-text fields with Elasticsearch's ``standard`` analyzer, which
-keeps accents ("perú" does not match "peru") and possessives ("fujimori's" is one token, so
-"fujimori" does not match it). Here the index's ``default`` analyzer folds both, and
-autocomplete queries are analysed with the same folding as the edge n-grams they meet.
-
-Two more differences from the stock backend:
-
-- A filter on the id of a specific page type (``NewsArticlePage.objects.filter(id__in=…)``,
-  which Django writes as a filter on its ``page_ptr`` link) is sent as a filter on the page's
-  id; the stock backend leaves such filters out of the query.
-- When the server cannot be reached or answers a search with an error, the search has no
-  results and the error is logged, so a visitor gets the search page rather than a server
-  error.
-"""
+"""Elasticsearch 9: accent folding and possessives in the analyzer, ``fuzziness: AUTO`` on every
+match, a term suggester for spelling, filters on ``page_ptr`` sent as filters on the id, and no
+server error when the server fails (an empty result and a log line). See docs/search.md."""
 
 import copy
 import logging
@@ -28,6 +15,11 @@ logger = logging.getLogger(__name__)
 
 FOLDING_FILTERS = ["possessive_english", "lowercase", "asciifolding"]
 
+
+def _analyzer(filters):
+    return {"type": "custom", "tokenizer": "standard", "filter": filters}
+
+
 ANALYSIS_SETTINGS = {
     "settings": {
         "analysis": {
@@ -38,17 +30,9 @@ ANALYSIS_SETTINGS = {
             "analyzer": {
                 # Every text field without an explicit analyzer (titles, summaries, bodies,
                 # campaign and topic names): folded and stemmed, like PostgreSQL's psg_english.
-                "default": {
-                    "type": "custom",
-                    "tokenizer": "standard",
-                    "filter": [*FOLDING_FILTERS, "english_stemmer"],
-                },
-                # Autocomplete input: folded but not stemmed, like the edge n-grams.
-                "folding": {
-                    "type": "custom",
-                    "tokenizer": "standard",
-                    "filter": FOLDING_FILTERS,
-                },
+                "default": _analyzer([*FOLDING_FILTERS, "english_stemmer"]),
+                # Autocomplete input and spelling: folded but not stemmed.
+                "folding": _analyzer(FOLDING_FILTERS),
             },
         }
     }
@@ -56,15 +40,17 @@ ANALYSIS_SETTINGS = {
 
 
 class Elasticsearch9Mapping(stock.Elasticsearch9Mapping):
-    edgengram_analyzer_config = {
-        "analyzer": "edgengram_analyzer",
-        "search_analyzer": "folding",
-    }
+    edgengram_analyzer_config = {"analyzer": "edgengram_analyzer", "search_analyzer": "folding"}
+
+    def get_mapping(self):
+        mapping = super().get_mapping()
+        words = {"type": "text", "analyzer": "folding"}  # for spelling: folded, not stemmed
+        mapping["properties"]["_all_text"]["fields"] = {"words": words}
+        return mapping
 
 
 class ParentLinkFilters:
-    """Query compiler mix-in: a filter on a page type's link to its page (``page_ptr_id``,
-    the same value as the page's id) becomes a filter on the indexed id."""
+    """A filter on a page type's link to its page (``page_ptr_id``) filters the indexed id."""
 
     def _get_filters_from_where_node(self, where_node, check_only=False):
         if (
@@ -83,6 +69,12 @@ class ParentLinkFilters:
 class Elasticsearch9SearchQueryCompiler(ParentLinkFilters, stock.Elasticsearch9SearchQueryCompiler):
     mapping_class = Elasticsearch9Mapping
 
+    def _compile_plaintext_query(self, query, fields, boost=1.0):
+        compiled = super()._compile_plaintext_query(query, fields, boost)
+        match = compiled.get("multi_match") or next(iter(compiled["match"].values()))
+        match.update(fuzziness="AUTO", prefix_length=1)
+        return compiled
+
 
 class Elasticsearch9AutocompleteQueryCompiler(
     ParentLinkFilters, stock.Elasticsearch9AutocompleteQueryCompiler
@@ -91,8 +83,6 @@ class Elasticsearch9AutocompleteQueryCompiler(
 
 
 class Elasticsearch9SearchResults(stock.Elasticsearch9SearchResults):
-    """Results that are empty, and an error in the log, when the server fails."""
-
     def _do_search(self):
         try:
             yield from super()._do_search()
@@ -114,11 +104,27 @@ class Elasticsearch9SearchBackend(stock.Elasticsearch9SearchBackend):
     results_class = Elasticsearch9SearchResults
 
     def __init__(self, params):
-        params = dict(params)
-        extra = params.pop("INDEX_SETTINGS", {}) or {}
         # Our analysis first, then anything the deployment adds on top of it.
-        params["INDEX_SETTINGS"] = deep_update(copy.deepcopy(ANALYSIS_SETTINGS), extra)
-        super().__init__(params)
+        settings = deep_update(copy.deepcopy(ANALYSIS_SETTINGS), params.get("INDEX_SETTINGS") or {})
+        super().__init__({**params, "INDEX_SETTINGS": settings})
+
+    def spelling_suggestions(self, words):
+        """``{word: the closest indexed word}`` for each of ``words`` that no page contains."""
+        from wagtail.models import Page
+
+        term = {"field": "_all_text.words", "suggest_mode": "missing", "size": 1}
+        suggest = {"text": " ".join(words), "words": {"term": term}}
+        try:
+            index = self.get_index_for_model(Page).name
+            response = self.es.search(index=index, suggest=suggest, size=0)
+        except (ApiError, TransportError):
+            logger.exception("Elasticsearch spelling suggestions failed: none shown")
+            return {}
+        return {
+            entry["text"]: entry["options"][0]["text"]
+            for entry in response.get("suggest", {}).get("words", [])
+            if entry["options"]
+        }
 
 
 SearchBackend = Elasticsearch9SearchBackend

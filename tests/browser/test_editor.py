@@ -93,7 +93,9 @@ def test_article_goes_from_editor_through_moderation_to_the_site(browser_session
         expect(preview_panel.get_by_role("radio", name=f"Preview in {size} size")).to_be_attached()
     screenshot(editor, "editor-preview-page", for_docs=True)
     mode = preview_panel.get_by_role("combobox", name="Preview mode")
-    expect(mode.get_by_role("option")).to_have_text(["Page", "Card in listings", "Shared on social media"])
+    expect(mode.get_by_role("option")).to_have_text(
+        ["Page", "Card in listings", "Shared on social media"]
+    )
     mode.select_option(label="Card in listings")
     expect(preview.get_by_role("heading", level=1)).to_contain_text("appears as a card")
     for where in ["In the news list", "On the home page and campaign pages"]:
