@@ -76,60 +76,49 @@ class ImportReport:
         )
 
 
-def load_rules(path):
+def _rule_entries(path, kind, required):
+    """The checked entries under `kind`+"s" of a rules file: each an object with the
+    `required` keys, a list of phrases and a real slug; ImportRulesError names what is wrong."""
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ImportRulesError(f"{path}: campaign rules file not found") from None
+        raise ImportRulesError(f"{path}: {kind} rules file not found") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ImportRulesError(f"{path}: not valid JSON ({error})") from None
-    entries = data.get("campaigns") if isinstance(data, dict) else None
+    entries = data.get(f"{kind}s") if isinstance(data, dict) else None
     if not isinstance(entries, list):
-        raise ImportRulesError(f"{path}: expected an object with a list under 'campaigns'")
-    rules = []
+        raise ImportRulesError(f"{path}: expected an object with a list under '{kind}s'")
     for number, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict):
-            raise ImportRulesError(f"{path}: campaign {number} is not an object")
-        missing = [key for key in ("slug", "title", "summary", "phrases") if not entry.get(key)]
+            raise ImportRulesError(f"{path}: {kind} {number} is not an object")
+        missing = [key for key in required if not entry.get(key)]
         if missing:
-            raise ImportRulesError(f"{path}: campaign {number} lacks {', '.join(missing)}")
+            raise ImportRulesError(f"{path}: {kind} {number} lacks {', '.join(missing)}")
         phrases = entry["phrases"]
         if not isinstance(phrases, list) or not all(isinstance(p, str) and p for p in phrases):
-            raise ImportRulesError(f"{path}: campaign {number}: 'phrases' must be a list of text")
+            raise ImportRulesError(f"{path}: {kind} {number}: 'phrases' must be a list of text")
         if slugify(entry["slug"]) != entry["slug"]:
-            raise ImportRulesError(f"{path}: campaign {number}: '{entry['slug']}' is not a slug")
-        rules.append(CampaignRule(entry["slug"], entry["title"], entry["summary"], tuple(phrases)))
-    return rules
+            raise ImportRulesError(f"{path}: {kind} {number}: '{entry['slug']}' is not a slug")
+    return entries
+
+
+def load_rules(path):
+    entries = _rule_entries(path, "campaign", ("slug", "title", "summary", "phrases"))
+    return [
+        CampaignRule(entry["slug"], entry["title"], entry["summary"], tuple(entry["phrases"]))
+        for entry in entries
+    ]
 
 
 def load_topic_rules(path):
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ImportRulesError(f"{path}: topic rules file not found") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ImportRulesError(f"{path}: not valid JSON ({error})") from None
-    entries = data.get("topics") if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        raise ImportRulesError(f"{path}: expected an object with a list under 'topics'")
-    rules = []
-    for number, entry in enumerate(entries, start=1):
-        if not isinstance(entry, dict):
-            raise ImportRulesError(f"{path}: topic {number} is not an object")
-        missing = [key for key in ("slug", "name", "phrases") if not entry.get(key)]
-        if missing:
-            raise ImportRulesError(f"{path}: topic {number} lacks {', '.join(missing)}")
-        phrases = entry["phrases"]
-        if not isinstance(phrases, list) or not all(isinstance(p, str) and p for p in phrases):
-            raise ImportRulesError(f"{path}: topic {number}: 'phrases' must be a list of text")
-        if slugify(entry["slug"]) != entry["slug"]:
-            raise ImportRulesError(f"{path}: topic {number}: '{entry['slug']}' is not a slug")
-        rules.append(
-            TopicRule(entry["slug"], entry["name"], entry.get("description", ""), tuple(phrases))
+    entries = _rule_entries(path, "topic", ("slug", "name", "phrases"))
+    return [
+        TopicRule(
+            entry["slug"], entry["name"], entry.get("description", ""), tuple(entry["phrases"])
         )
-    return rules
+        for entry in entries
+    ]
 
 
 def default_synonyms_file():
