@@ -85,7 +85,12 @@ class StrictDateInput(KeepTypedDateMixin, AdminDateInput):
     pass
 
 
-class StrictDateTimeField(forms.DateTimeField):
+class StrictDateMixin:
+    """A field that names an impossible date ("There is no 31 February…") or shows the format
+    it expects, instead of Django's generic message."""
+
+    format_hint = ""
+
     def to_python(self, value):
         try:
             return super().to_python(value)
@@ -93,23 +98,15 @@ class StrictDateTimeField(forms.DateTimeField):
             message = impossible_date_message(value)
             if message:
                 raise forms.ValidationError(message, code="impossible_date") from None
-            raise forms.ValidationError(
-                "Enter a date and time like 2027-03-01 09:30 (year-month-day, 24-hour clock).",
-                code="invalid",
-            ) from None
+            raise forms.ValidationError(self.format_hint, code="invalid") from None
 
 
-class StrictDateField(forms.DateField):
-    def to_python(self, value):
-        try:
-            return super().to_python(value)
-        except forms.ValidationError:
-            message = impossible_date_message(value)
-            if message:
-                raise forms.ValidationError(message, code="impossible_date") from None
-            raise forms.ValidationError(
-                "Enter a date like 2027-03-01 (year-month-day).", code="invalid"
-            ) from None
+class StrictDateTimeField(StrictDateMixin, forms.DateTimeField):
+    format_hint = "Enter a date and time like 2027-03-01 09:30 (year-month-day, 24-hour clock)."
+
+
+class StrictDateField(StrictDateMixin, forms.DateField):
+    format_hint = "Enter a date like 2027-03-01 (year-month-day)."
 
 
 def _strict(field):
