@@ -153,3 +153,17 @@ STARTED_TOKEN_RE = r'name="started" value="([^"]+)"'
 def send_join_form(client, data, ip="203.0.113.10"):
     """POST `data` to the join form from the address `ip`."""
     return client.post(JOIN_URL, data, REMOTE_ADDR=ip)
+
+
+def make_application(**fields):
+    """A stored membership application, as the join form leaves one (fields override)."""
+    from membership.models import MembershipApplication
+
+    values = {
+        "name": "Existing Person",
+        "email": "existing@example.org",
+        "membership_type": MembershipApplication.MembershipType.INDIVIDUAL,
+        "country": "Peru",
+    }
+    values.update(fields)
+    return MembershipApplication.objects.create(**values)

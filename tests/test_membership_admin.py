@@ -11,20 +11,9 @@ from django.contrib.auth.models import Group, Permission
 from wagtail_modeladmin.helpers import AdminURLHelper
 
 from membership.models import MembershipApplication
-from tests.factories import listing_rows, make_user
+from tests.factories import listing_rows, make_application, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-def make_application(**fields):
-    values = {
-        "name": "Existing Person",
-        "email": "existing@example.org",
-        "membership_type": MembershipApplication.MembershipType.INDIVIDUAL,
-        "country": "Peru",
-    }
-    values.update(fields)
-    return MembershipApplication.objects.create(**values)
 
 
 URLS = AdminURLHelper(MembershipApplication)

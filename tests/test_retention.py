@@ -20,24 +20,13 @@ from wagtail.models import ModelLogEntry
 from wagtail_modeladmin.helpers import AdminURLHelper
 
 from membership.models import MembershipApplication
-from tests.factories import listing_rows, make_user
+from tests.factories import listing_rows, make_application, make_user
 
 pytestmark = pytest.mark.django_db
 
 URLS = AdminURLHelper(MembershipApplication)
 SITE_HISTORY = "/admin/reports/site-history/"
 PURGE = "membership.purge"
-
-
-def make_application(**fields):
-    values = {
-        "name": "Existing Person",
-        "email": "existing@example.org",
-        "membership_type": MembershipApplication.MembershipType.INDIVIDUAL,
-        "country": "Peru",
-    }
-    values.update(fields)
-    return MembershipApplication.objects.create(**values)
 
 
 def days_pass(application, days):

@@ -22,12 +22,6 @@ pytestmark = pytest.mark.django_db
 LONG_TITLE = ("The Truth and Reconciliation Commission's recommendations " * 6).strip()
 
 
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
-
-
 def standard_form(title="About PSG", body=(), **extra):
     data = nested_form_data(
         {
