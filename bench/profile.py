@@ -10,8 +10,9 @@ and prints for each:
   saves work shows even on a busy machine;
 - with `--profile`, the functions that take the most time (cProfile, sorted by own time).
 
-Without a path it takes bench.run's pages (home, news index first and last page, an article,
-a campaign hub, a content page, search, the feed).
+Without a path it takes bench.run's pages (home, news index first and last page and filtered
+by a campaign, an article, a campaign hub, a content page, search, the feed) and the campaign
+index and the join page. The queries column counts the SQL queries of one request.
 """
 
 import argparse
@@ -75,11 +76,26 @@ def install_timers():
     return timers
 
 
+def count_queries(client, url):
+    from django.db import connection
+
+    queries = []
+
+    def record(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        client.get(url)
+    return len(queries)
+
+
 def measure(client, url, timers, batches, per_batch):
     for _ in range(3):
         response = client.get(url)
         if response.status_code != 200:
             return None
+    queries = count_queries(client, url)
     best = None
     for _ in range(batches):
         timers.totals.clear()
@@ -95,7 +111,20 @@ def measure(client, url, timers, batches, per_batch):
         client.get(url)
     profiler.disable()
     stats = pstats.Stats(profiler)
-    return best[0], best[1], stats.total_calls / 10, stats
+    return best[0], best[1], stats.total_calls / 10, queries, stats
+
+
+def default_paths():
+    from bench.run import page_urls
+    from campaigns.models import CampaignIndexPage
+    from membership.models import JoinPage
+
+    paths = list(page_urls()[0].values())
+    for model in (CampaignIndexPage, JoinPage):
+        page = model.objects.live().first()
+        if page is not None:
+            paths.append(page.url)
+    return paths
 
 
 def main(argv=None):
@@ -117,26 +146,23 @@ def main(argv=None):
     from django.test import Client
 
     call_command("collectstatic", interactive=False, verbosity=0)
-    paths = args.paths
-    if not paths:
-        from bench.run import page_urls
-
-        paths = list(page_urls()[0].values())
+    paths = args.paths or default_paths()
     timers = install_timers()
     client = Client()
-    print("| page | CPU ms/req | get_context | template | SQL | calls/req |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| page | CPU ms/req | get_context | template | SQL | calls/req | queries |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     profiles = []
     for path in paths:
         url = path + ("&" if "?" in path else "?") + "nocache=1"
         result = measure(client, url, timers, args.batches, args.requests)
         if result is None:
-            print(f"| {path} | not 200 | | | | |")
+            print(f"| {path} | not 200 | | | | | |")
             continue
-        cpu, parts, calls, stats = result
+        cpu, parts, calls, queries, stats = result
         print(
             f"| {path} | {cpu:.1f} | {parts.get('get_context', 0):.1f} | "
-            f"{parts.get('template', 0):.1f} | {parts.get('SQL', 0):.1f} | {calls:,.0f} |"
+            f"{parts.get('template', 0):.1f} | {parts.get('SQL', 0):.1f} | {calls:,.0f} | "
+            f"{queries} |"
         )
         profiles.append((path, stats))
     if args.profile:

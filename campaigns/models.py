@@ -24,6 +24,8 @@ from psg.structure import StructuralPageMixin
 HUB_NEWS_COUNT = 5
 # The timeline shows every milestone and this many of the latest articles.
 TIMELINE_NEWS_COUNT = 20
+# The campaign index shows this many campaigns a page.
+CAMPAIGNS_PER_PAGE = 12
 
 
 class CampaignIndexPage(PageFacts, StructuralPageMixin, SocialPreviewMixin, RoutedPageMixin, Page):
@@ -59,7 +61,11 @@ class CampaignIndexPage(PageFacts, StructuralPageMixin, SocialPreviewMixin, Rout
         context = super().get_context(request, *args, **kwargs)
         campaigns = self.campaigns(request)
         context["campaigns"] = campaigns
-        context["campaigns_page"] = paginate(request, campaigns, per_page=12)
+        # A site has a few campaigns: the first page's rows and one more tell, in one query,
+        # whether they all fit on one page. Only a longer list is counted and paged.
+        first = list(campaigns[: CAMPAIGNS_PER_PAGE + 1])
+        listed = first if len(first) <= CAMPAIGNS_PER_PAGE else campaigns
+        context["campaigns_page"] = paginate(request, listed, per_page=CAMPAIGNS_PER_PAGE)
         # The cards' picture renditions in one query rather than one per card.
         context["campaigns_page"].object_list = list(context["campaigns_page"].object_list)
         prefetch_renditions(campaign.image for campaign in context["campaigns_page"].object_list)

@@ -88,7 +88,10 @@ class HomePage(PageFacts, StructuralPageMixin, SocialPreviewMixin, RoutedPageMix
     cache_changes = ()
     summary_fields = ("hero_intro", "search_description")
 
-    # The hero picture is shown at the top and on the share card: fetched with the page.
+    # Wagtail loads the site's root page on every request: through this manager it comes
+    # with the restriction questions answered, and serving "/" needs no query of its own.
+    objects = routing.RootPageManager()
+    # The hero picture, should the home page ever be routed to below another root.
     route_select_related = ("hero_image",)
 
     def route(self, request, path_components):

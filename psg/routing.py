@@ -24,11 +24,12 @@ the page that answers (with the foreign keys its template shows). The rules stay
   (it fails closed).
 """
 
-from django.db.models import Exists, F, OuterRef
-from django.db.models.lookups import StartsWith
+from django.db.models import F
 from django.http import Http404
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Page, PageManager, PageViewRestriction
 from wagtail.url_routing import RouteResult
+
+from psg.sitedata import Restricted, RestrictedPage
 
 # Set on a routed page: False when the database said no view restriction can apply to it.
 RESTRICTED = "psg_restricted"
@@ -50,6 +51,20 @@ class RoutedPageMixin:
         return super().get_view_restrictions()
 
 
+class RootPageManager(PageManager):
+    """The manager of the page type at a site's root (the home page).
+
+    On every request Wagtail loads the site's root page as its own type
+    (`site.root_page.specific`, through this manager) before asking it to route. The root
+    then comes with the restriction questions answered, so the home page is served without
+    loading itself a second time. (Its `route_select_related` is not applied here: every
+    page would pay for the join, and only the home page shows the picture.)
+    """
+
+    def get_queryset(self):
+        return super().get_queryset().annotate(**restriction_questions())
+
+
 def routed_ancestors(page):
     """The pages above `page` (tree root excluded) that routing loaded, or None."""
     return getattr(page, "_psg_ancestors", None)
@@ -60,18 +75,9 @@ def has_own_route(page_class):
 
 
 def restriction_questions():
-    """Two questions for the page of each row, answered by the database in the row's query.
-
-    The restrictions (a handful of rows) are read first and each one's page is found by its
-    key, so the database never walks the page table to answer them.
-    """
-    page_above = Page.objects.filter(pk=OuterRef("page_id")).filter(
-        StartsWith(OuterRef(OuterRef("path")), F("path"))
-    )
-    return {
-        ON_PATH: Exists(PageViewRestriction.objects.filter(Exists(page_above))),
-        ON_COPIED: Exists(PageViewRestriction.objects.filter(page_id=OuterRef("alias_of_id"))),
-    }
+    """Two questions for the page of each row, answered by the database in the row's query
+    (psg/sitedata.py writes them as plain SQL, cheap to add to any query)."""
+    return {ON_PATH: Restricted(F("path")), ON_COPIED: RestrictedPage(F("alias_of_id"))}
 
 
 def decide(page, chain):
@@ -89,14 +95,37 @@ def decide(page, chain):
     return page
 
 
+# What routing reads of each page on the path, and what the pages above the one that answers
+# are used for (breadcrumbs, `get_parent()` links): their place, title and address, whether
+# they are live, their type and the page they copy. The page that answers is loaded again in
+# full as its own type.
+PATH_FIELDS = (
+    "id",
+    "path",
+    "depth",
+    "slug",
+    "title",
+    "draft_title",
+    "url_path",
+    "live",
+    "content_type",
+    "alias_of",
+)
+
+
 def path_query(root, slugs, prefixes):
     """Every page on the path (base rows), with the restriction questions answered."""
-    return Page.objects.filter(
-        slug__in=slugs,
-        url_path__in=prefixes,
-        path__startswith=root.path,
-        depth__gt=root.depth,
-    ).annotate(**restriction_questions())
+    return (
+        Page.objects.filter(
+            slug__in=slugs,
+            url_path__in=prefixes,
+            path__startswith=root.path,
+            depth__gt=root.depth,
+        )
+        .only(*PATH_FIELDS)
+        .annotate(**restriction_questions())
+        .order_by()  # the rows are looked up by path: no order needed
+    )
 
 
 def fetch(model, pk, ask=True):
@@ -108,19 +137,18 @@ def fetch(model, pk, ask=True):
     related = getattr(model, "route_select_related", ())
     if related:
         queryset = queryset.select_related(*related)
-    page = queryset.first()
-    if page is None:
-        raise Http404
-    return page
+    try:
+        return queryset.get()
+    except model.DoesNotExist:
+        raise Http404 from None
 
 
 def load_specific(page):
     """The page as its own type, with the foreign keys its template shows (one query); the
     answers to the restriction questions come with the base row."""
-    model = page.specific_class
-    if model is None or isinstance(page, model):
-        return page
-    specific = fetch(model, page.pk, ask=False)
+    # A page of Wagtail's own `Page` type (or of a type no longer in the code) is loaded
+    # in full all the same: the path query loaded only PATH_FIELDS.
+    specific = fetch(page.specific_class or Page, page.pk, ask=False)
     for key, value in page.__dict__.items():
         specific.__dict__.setdefault(key, value)
     return specific
@@ -138,8 +166,10 @@ def route(root, request, path_components):
     if not path_components:
         if not root.live:
             raise Http404
-        # Loaded again with its picture and the restriction questions in one query.
-        return RouteResult(remember(fetch(type(root), root.pk), []))
+        if ON_PATH not in root.__dict__:
+            # Not loaded by RootPageManager: again, with the restriction questions answered.
+            root = fetch(type(root), root.pk)
+        return RouteResult(remember(root, []))
 
     prefixes = []
     url_path = root.url_path

@@ -17,9 +17,8 @@ Whether a listed page is private is never taken from a cache: `public()` asks th
 the listing's own query.
 """
 
-from django.db.models import Exists, F, OuterRef, Q
-from django.db.models.lookups import StartsWith
-from wagtail.models import Page, PageViewRestriction, Site
+from django.db.models import BooleanField, F, Func, Q
+from wagtail.models import Page, Site
 
 from . import generations
 
@@ -60,21 +59,45 @@ def build():
     return {"sections": sections}
 
 
+class Restricted(Func):
+    """Whether a view restriction is on the page with this path or on a page above it.
+
+    Wagtail's check asks the same (the page and its ancestors). Written once as plain SQL
+    (building the same test from querysets on every request cost more CPU than running it):
+    the restrictions table holds a handful of rows, each one's page is found by its key and
+    its path compared with the start of the page's own. The page's path comes in as an
+    expression (``F("path")``), which Django names correctly in any query, subqueries
+    included. The table names are Wagtail's own (its page model is not swappable).
+    """
+
+    # Two nested EXISTS rather than a join: with a join, the planner may walk the page table
+    # and look each page up among the restrictions, once for every row of the outer query.
+    template = (
+        "EXISTS (SELECT 1 FROM wagtailcore_pageviewrestriction psg_r WHERE EXISTS ("
+        "SELECT 1 FROM wagtailcore_page psg_rp WHERE psg_rp.id = psg_r.page_id"
+        " AND substr(%(expressions)s, 1, length(psg_rp.path)) = psg_rp.path))"
+    )
+    output_field = BooleanField()
+
+
+class RestrictedPage(Func):
+    """Whether a view restriction is on the page with this key (itself, not above it)."""
+
+    template = (
+        "EXISTS (SELECT 1 FROM wagtailcore_pageviewrestriction psg_r"
+        " WHERE psg_r.page_id = %(expressions)s)"
+    )
+    output_field = BooleanField()
+
+
 def public(queryset, request=None):
     """`queryset` without the pages at or below a view restriction, as Wagtail's `.public()`
     leaves them out, asked in the same query (Wagtail's asks one more for the restrictions).
 
-    The restrictions table holds a handful of rows, so the test costs next to nothing, and it
-    reads the database every time: a restriction however it was written hides its section at
-    once. `request` is accepted for the callers' convenience and not used.
+    It reads the database every time: a restriction however it was written hides its pages
+    at once. `request` is accepted for the callers' convenience and not used.
     """
-    # The restrictions (a handful of rows) are read first and each one's page found by its
-    # key, so the database never walks the page table once per listed page.
-    restricted_page = Page.objects.filter(pk=OuterRef("page_id")).filter(
-        StartsWith(OuterRef(OuterRef("path")), F("path"))
-    )
-    covering = PageViewRestriction.objects.filter(Exists(restricted_page))
-    return queryset.filter(~Exists(covering))
+    return queryset.filter(~Restricted(F("path")))
 
 
 def current_site_id(request):

@@ -278,3 +278,14 @@ def test_an_articles_picture_comes_with_it_in_the_routing_queries(rf, tree, sett
         assert page.image.title == "Ruling"
     assert isinstance(page, NewsArticlePage)
     assert len(queries) == 2, [q["sql"] for q in queries]
+
+
+def test_the_home_page_is_served_from_the_row_wagtail_loads_for_the_site(client, tree):
+    """Wagtail loads the site's root page as its own type before routing; the home page is
+    served from that row (with its restriction questions answered) rather than loaded again."""
+    client.get("/")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    home_rows = [q["sql"] for q in queries if 'FROM "home_homepage"' in q["sql"]]
+    assert len(home_rows) == 1, home_rows
+    assert "wagtailcore_pageviewrestriction" in home_rows[0]
