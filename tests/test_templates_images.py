@@ -34,7 +34,7 @@ def test_every_picture_on_an_article_gets_its_renditions_in_one_query(
 ):
     """The hero picture, a picture in the body and a related card's picture: one query for
     all their renditions, none per picture, and no rendition read from or written back to
-    the cache."""
+    the cache (the share card's included)."""
     from unittest import mock
 
     from django.db import connection
@@ -73,6 +73,7 @@ def test_every_picture_on_an_article_gets_its_renditions_in_one_query(
         CaptureQueriesContext(connection) as queries,
         mock.patch.object(backend, "get_many", wraps=backend.get_many) as cache_reads,
         mock.patch.object(backend, "set_many", wraps=backend.set_many) as cache_writes,
+        mock.patch.object(backend, "set", wraps=backend.set) as cache_write,
     ):
         html = html_of(client, article.url)
     assert len(re.findall(r"<picture>", html)) == 3
@@ -84,6 +85,11 @@ def test_every_picture_on_an_article_gets_its_renditions_in_one_query(
 
     assert rendition_keys(cache_reads.call_args_list) == []
     assert rendition_keys(cache_writes.call_args_list) == []
+    # Nor the share card's rendition of the hero picture (og:image), found among the same ones.
+    assert '<meta property="og:image" content="http://' in html
+    assert [
+        call.args[0] for call in cache_write.call_args_list if "wagtail-rendition-" in call.args[0]
+    ] == []
 
 
 def test_image_block_uses_its_alt_text_or_none_when_decorative(client, site_tree):

@@ -92,6 +92,17 @@ def test_footer_shows_the_site_settings(client, site_tree, menu):
     assert "Facebook" not in footer
 
 
+def test_static_file_addresses_follow_the_settings(client, site_tree, settings):
+    """The layout's stylesheet, icon and logo addresses are worked out once per process, and
+    again when the settings change."""
+    assert 'href="/static/css/site.css"' in html_of(client, "/")
+    settings.STATIC_URL = "/assets/"
+    html = html_of(client, "/campaigns/")
+    assert 'href="/assets/css/site.css"' in html
+    assert 'href="/assets/images/favicon.svg"' in html
+    assert 'src="/assets/images/logo-mark.svg"' in html
+
+
 # Home and content pages
 
 

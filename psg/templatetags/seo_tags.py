@@ -7,6 +7,7 @@ from wagtail.models import Site
 from psg import seo
 from psg.models import SiteSettings
 
+from .psg_images import filter_for
 from .psg_tags import as_page, meta_description, site_description
 
 register = template.Library()
@@ -19,12 +20,17 @@ def _site_name(request):
 
 def _share_rendition(image):
     """The share-card rendition, fetched once per image per request (the share tags and the
-    structured data both use it)."""
+    structured data both use it).
+
+    `get_renditions` rather than `get_rendition`: it finds the rendition among those prefetched
+    with the image without writing it back to the renditions cache on every page view.
+    """
     if not image:
         return None
     if not hasattr(image, "_share_rendition"):
+        share_filter = filter_for(seo.SHARE_IMAGE_SPEC)
         try:
-            image._share_rendition = image.get_rendition(seo.SHARE_IMAGE_SPEC)
+            image._share_rendition = image.get_renditions(share_filter)[share_filter.spec]
         except (SourceImageIOError, OSError):
             image._share_rendition = None
     return image._share_rendition
