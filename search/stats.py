@@ -1,19 +1,20 @@
 """Search statistics: Wagtail's search terms report and the public popular searches.
 
-A search never fails because its statistics cannot be written: the writes share a savepoint
-and the error is logged at most once a minute (docs/search.md).
+A search never fails because its statistics cannot be written: the error is logged at most
+once a minute (docs/search.md).
 """
 
 import datetime
 import logging
 import threading
 import time
+from contextlib import nullcontext
 
-from django.db import DatabaseError, transaction
-from django.db.models import Count
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from wagtail.contrib.search_promotions.models import Query
+from wagtail.contrib.search_promotions.models import Query, QueryDailyHits
 from wagtail.search.utils import normalise_query_string
 
 from psg.middleware import client_ip
@@ -47,9 +48,7 @@ def popular_searches():
 def visitor_digest(request, date):
     """A keyed hash of the day, the client's address and browser: neither can be read back,
     and the same visitor gets another digest the next day."""
-    value = "\n".join(
-        [date.isoformat(), client_ip(request), request.META.get("HTTP_USER_AGENT", "")]
-    )
+    value = f"{date.isoformat()}\n{client_ip(request)}\n{request.META.get('HTTP_USER_AGENT', '')}"
     return salted_hmac("search.stats.visitor", value, algorithm="sha256").hexdigest()[:32]
 
 
@@ -57,13 +56,17 @@ def record_search(request, text, found):
     """Count a search (``found``: also towards popular searches); never raises."""
     query_string = normalise_query_string(text)
     today = timezone.now().date()
+    # The site runs in autocommit, where a refused write spoils nothing else; inside a
+    # transaction, a savepoint (on PostgreSQL a failed statement aborts the whole transaction).
     try:
-        with transaction.atomic():
-            Query.get(query_string).add_hit(today)  # Reports > Search terms
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            # Reports > Search terms: today's count, or Wagtail's rows for the day's first search.
+            hits = QueryDailyHits.objects.filter(query__query_string=query_string, date=today)
+            if not hits.update(hits=F("hits") + 1):
+                Query.get(query_string).add_hit(today)
             if found:
-                visit = SearchVisit(
-                    query_string=query_string, visitor=visitor_digest(request, today), date=today
-                )
+                digest = visitor_digest(request, today)
+                visit = SearchVisit(query_string=query_string, visitor=digest, date=today)
                 SearchVisit.objects.bulk_create([visit], ignore_conflicts=True)
             if _pruned["date"] != today:  # once a day: the visits out of the window
                 since = today - datetime.timedelta(days=POPULAR_SEARCHES_DAYS)

@@ -51,9 +51,7 @@ def _fold_char(char):
 
 def fold(text):
     """Lowercase ``text`` without accents, one character for each (so matches map back)."""
-    if text.isascii():
-        return text.lower()
-    return "".join(map(_fold_char, text))
+    return text.lower() if text.isascii() else "".join(map(_fold_char, text))
 
 
 def _match_pattern(terms):
@@ -72,13 +70,10 @@ def highlight(text, terms):
     pattern = _match_pattern(terms)
     if pattern is None:
         return escape(text)
-    folded = fold(text)
-    pieces = []
-    position = 0
-    for match in pattern.finditer(folded):
+    pieces, position = [], 0
+    for match in pattern.finditer(fold(text)):
         start, end = match.span()
-        pieces.append(escape(text[position:start]))
-        pieces.append(f"<mark>{escape(text[start:end])}</mark>")
+        pieces += [escape(text[position:start]), f"<mark>{escape(text[start:end])}</mark>"]
         position = end
     pieces.append(escape(text[position:]))
     return mark_safe("".join(pieces))  # noqa: S308 (every piece above is escaped)
@@ -94,16 +89,10 @@ def snippet(text, terms, length=SNIPPET_LENGTH):
     start = 0
     if first and first.start() > length // 3:
         start = first.start() - length // 3
-        # Begin at a word boundary.
-        space = text.find(" ", start)
-        if space != -1 and space < first.start():
-            start = space + 1
+        if -1 < (space := text.find(" ", start)) < first.start():
+            start = space + 1  # begin at a word boundary
     end = start + length
-    if end < len(text):
-        space = text.rfind(" ", start, end)
-        if space > start:
-            end = space
-    extract = text[start:end]
-    prefix = "… " if start > 0 else ""
-    suffix = " …" if end < len(text) else ""
-    return mark_safe(escape(prefix) + highlight(extract, terms) + escape(suffix))  # noqa: S308
+    if end < len(text) and (space := text.rfind(" ", start, end)) > start:
+        end = space
+    prefix, suffix = "… " if start > 0 else "", " …" if end < len(text) else ""
+    return mark_safe(escape(prefix) + highlight(text[start:end], terms) + escape(suffix))  # noqa: S308

@@ -6,7 +6,7 @@ does not know which backend that is; a page states its own label and summary (ps
 
 import datetime
 
-from django.db.models import DateField, F, Q
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
@@ -38,6 +38,10 @@ FEW_RESULTS = 3  # fewer results than this: a corrected spelling is tried
 TYPE_CHOICES = [("", "Everything"), ("news", "News"), ("campaign", "Campaigns"), ("page", "Pages")]
 TYPE_MODELS = {"news": NewsArticlePage, "campaign": CampaignPage, "page": None}
 SORT_CHOICES = [("", "Most relevant"), ("newest", "Newest first")]
+FORM = dict(max_query_length=MAX_QUERY_LENGTH, type_choices=TYPE_CHOICES, sort_choices=SORT_CHOICES)
+PICK = ("page_id", "title", "url", "description")  # a promoted result
+# The links from a base page row to the row of each page type built directly on it.
+OWN_ROWS = [rel.name for rel in Page._meta.related_objects if rel.parent_link]
 
 
 def _no_store(response):
@@ -49,6 +53,14 @@ def _no_store(response):
 def visible_pages(model=Page):
     """Live pages outside private sections (filters every search backend can apply)."""
     return model.objects.live().public()
+
+
+def own_row(page):
+    """The page as its own type: the row joined by ``select_related(*OWN_ROWS)``, else a query."""
+    model = page.specific_class
+    if model is None or isinstance(page, model):
+        return page
+    return getattr(page, model._meta.model_name, None) or page.specific
 
 
 def filtered_pages(result_type="", campaign=None, exclude_ids=(), visible=None):
@@ -74,22 +86,15 @@ def run_search(query, result_type="", campaign=None, sort="", exclude_ids=(), vi
     if sort != "newest":
         return backend.search(query, pages)
     # Newest first: an article by its own date, any other page by when it was first published.
-    dated = pages.annotate(
-        sort_date=Coalesce(
-            "newsarticlepage__date", TruncDate("first_published_at"), output_field=DateField()
-        )
-    ).order_by(F("sort_date").desc(nulls_last=True), "-id")
+    by_date = Coalesce("newsarticlepage__date", TruncDate("first_published_at"))
+    dated = pages.annotate(sort_date=by_date).order_by(F("sort_date").desc(nulls_last=True), "-id")
     try:
         return backend.search(query, dated, order_by_relevance=False)
     except OrderByFieldError:
         # A backend that sorts on indexed fields only: news by date, the rest by publication.
         if result_type == "news":
-            newest = visible_pages(NewsArticlePage).order_by("-date", "-id")
-            if campaign is not None:
-                filed = NewsArticlePage.objects.filter(campaigns=campaign).values("pk")
-                newest = newest.filter(id__in=filed)
-            if exclude_ids:
-                newest = newest.exclude(id__in=list(exclude_ids))
+            news = filtered_pages("", campaign, exclude_ids, visible_pages(NewsArticlePage))
+            newest = news.order_by("-date", "-id")
         else:
             newest = pages.order_by("-first_published_at", "-id")
         return backend.search(query, newest, order_by_relevance=False)
@@ -98,41 +103,29 @@ def run_search(query, result_type="", campaign=None, sort="", exclude_ids=(), vi
 def named_hubs(terms, hubs):
     """The hubs whose title words are all in the query, or that hold every word of it."""
     typed = set(words(" ".join(terms)))
-    return [
-        hub
-        for hub in hubs
-        if (title := set(words(hub.title))) and (title <= typed or typed <= title)
-    ]
+    titles = [(hub, set(words(hub.title))) for hub in hubs]
+    return [hub for hub, title in titles if title and (title <= typed or typed <= title)]
 
 
-def promoted_results(text, hubs=(), visible=None):
+def promoted_results(text, hubs, visible):
     """Editors' picks for this query in their order, then the hubs it names (not repeated).
     A promoted page that is not live and public is left out."""
     promotions = SearchPromotion.objects.filter(
         query__query_string=normalise_query_string(text)
     ).order_by("sort_order", "pk")
     wanted = [(p.page_id, p) for p in promotions] + [(hub.pk, None) for hub in hubs]
-    page_ids = [page_id for page_id, _ in wanted if page_id]
-    visible = visible_pages() if visible is None else visible
-    pages = visible.filter(pk__in=page_ids).specific(defer=True).in_bulk()
+    pages = visible.in_bulk([page_id for page_id, _ in wanted if page_id])
     picks = []
     for page_id, promotion in wanted:
-        page = pages.get(page_id)
-        if page and (promotion or page_id not in [pick["page_id"] for pick in picks]):
-            description = (promotion.description if promotion else "") or summary_of(page)
-            picks.append(_pick(page_id, page.title, page.get_url(), description))
+        page = own_row(pages[page_id]) if page_id in pages else None
+        description = promotion.description if promotion else ""
+        if page and (promotion or page_id not in [pick[0] for pick in picks]):
+            summary = page.summary_text() if hasattr(page, "summary_text") else ""
+            picks.append((page_id, page.title, page.get_url(), description or summary))
         elif promotion and not page_id and promotion.external_link_url:
-            title = promotion.external_link_text or promotion.external_link_url
-            picks.append(_pick(None, title, promotion.external_link_url, promotion.description))
-    return picks
-
-
-def _pick(page_id, title, url, description):
-    return {"page_id": page_id, "title": title, "url": url, "description": description}
-
-
-def summary_of(page):
-    return page.summary_text() if hasattr(page, "summary_text") else ""
+            url = promotion.external_link_url
+            picks.append((None, promotion.external_link_text or url, url, description))
+    return [dict(zip(PICK, pick, strict=True)) for pick in picks]
 
 
 def page_text(page):
@@ -154,7 +147,6 @@ def page_date(page):
 
 def build_results(pages, terms, request):
     """What the template shows for each page, in the same order."""
-    specific = Page.objects.filter(pk__in=[page.pk for page in pages]).specific().in_bulk()
     return [
         {
             "page": page,
@@ -164,7 +156,7 @@ def build_results(pages, terms, request):
             "date": page_date(page),
             "snippet_html": snippet(page_text(page), terms),
         }
-        for page in (specific[p.pk] for p in pages if p.pk in specific)
+        for page in map(own_row, pages)
     ]
 
 
@@ -173,11 +165,10 @@ def campaign_hubs():
     return sorted(campaign_choices(), key=lambda hub: (hub.status_order, hub.title))
 
 
-def find(text, terms, result_type, campaign, sort, hubs, first_page):
+def find(text, terms, result_type, campaign, sort, hubs, first_page, visible):
     """(promoted, results): promotions and named hubs only on an unfiltered search."""
     filtered = bool(result_type or campaign)
     named = [] if filtered else named_hubs(terms, hubs)
-    visible = visible_pages()  # one read of the view restrictions for the whole search
     promoted = [] if filtered else promoted_results(text, named if first_page else (), visible)
     exclude = [pick["page_id"] for pick in promoted if pick["page_id"]]
     if not first_page:
@@ -191,30 +182,16 @@ def search(request):
     text, notes = clean_query(request.GET.get("q", ""))
     terms = search_terms(text)
     exact = request.GET.get("exact") == "1"
-    result_type = request.GET.get("type", "")
-    result_type = result_type if result_type in TYPE_MODELS else ""
+    result_type = next((kind for kind in TYPE_MODELS if kind == request.GET.get("type")), "")
     sort = "newest" if request.GET.get("sort") == "newest" else ""
     hubs = campaign_hubs()
     campaign_slug = request.GET.get("campaign", "")
     campaign = next((hub for hub in hubs if campaign_slug and hub.slug == campaign_slug), None)
     unknown_campaign = bool(campaign_slug) and campaign is None
 
-    context = {
-        "search_query": text,
-        "search_terms": terms,
-        "query_truncated": "truncated" in notes,
-        "max_query_length": MAX_QUERY_LENGTH,
-        "result_type": result_type,
-        "sort": sort,
-        "campaign": campaign,
-        "unknown_campaign": unknown_campaign,
-        "type_choices": TYPE_CHOICES,
-        "sort_choices": SORT_CHOICES,
-        "campaign_choices": hubs,
-        "promoted": [],
-        "results": [],
-        "total": 0,
-    }
+    context = dict(FORM, search_query=text, search_terms=terms, result_type=result_type, sort=sort)
+    context.update(campaign=campaign, unknown_campaign=unknown_campaign, campaign_choices=hubs)
+    context["query_truncated"] = "truncated" in notes
     if not terms:
         context["popular_searches"] = stats.popular_searches()
         return _no_store(TemplateResponse(request, "search/search.html", context))
@@ -222,20 +199,22 @@ def search(request):
     first_page = request.GET.get("page", "1") in ("", "1")
     promoted, results = [], Page.objects.none()
     if not unknown_campaign:
-        promoted, results = find(text, terms, result_type, campaign, sort, hubs, first_page)
+        # One read of the view restrictions; each page comes with its own type's row.
+        visible = visible_pages().select_related(*OWN_ROWS)
+        search_in = (result_type, campaign, sort, hubs, first_page, visible)
+        promoted, results = find(text, terms, *search_in)
         few = not exact and results.count() + len(promoted) < FEW_RESULTS
         corrected = correct(text) if few else None
         if corrected and search_terms(corrected):
-            context.update(corrected_query=corrected, original_query=text)
+            context.update(corrected_query=corrected, original_query=text, search_query=corrected)
             text, terms = corrected, search_terms(corrected)
-            promoted, results = find(text, terms, result_type, campaign, sort, hubs, first_page)
+            promoted, results = find(text, terms, *search_in)
     results_page = paginate(request, results, per_page=RESULTS_PER_PAGE)
     total = results_page.paginator.count + len(promoted)
     if first_page and not notes:
         stats.record_search(request, text, found=total > 0)
 
     context.update(
-        search_query=text,
         search_terms=terms,
         promoted=promoted if results_page.number == 1 else [],
         results_page=results_page,

@@ -21,9 +21,7 @@ class HiddenSearchViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
-@hooks.register("register_admin_viewset")
-def register_hidden_searches():
-    return HiddenSearchViewSet()
+hooks.register("register_admin_viewset", HiddenSearchViewSet)  # Wagtail calls it for the viewset
 
 
 class SearchSynonymViewSet(SnippetViewSet):

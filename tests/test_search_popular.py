@@ -7,10 +7,12 @@ answers with its results even when the database refuses to store its statistics.
 
 import datetime
 import logging
+import re
 from contextlib import contextmanager
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.contrib.search_promotions.models import Query, QueryDailyHits
@@ -166,8 +168,8 @@ def read_only_database():
 
 def test_search_answers_when_its_statistics_cannot_be_written(client, articles, caplog):
     caplog.set_level(logging.ERROR, logger="search.stats")
-    # A running site: its settings and structure are cached, and so is the id of a query
-    # searched for before (its next count is a write of its own, outside Django's get_or_create).
+    # A running site: its settings and structure are cached, and "alpaca" was searched for
+    # before (its next count is a single UPDATE, outside Django's get_or_create).
     search(client, "alpaca")
     with read_only_database():
         for query in ("alpaca", "alpaca", "condor"):
@@ -190,6 +192,69 @@ def test_search_answers_when_its_statistics_cannot_be_written(client, articles, 
     search(client, "condor", address="198.51.100.1")
     assert Query.objects.get(query_string="condor").hits == 1
     assert popular(client) == ["alpaca", "condor"]
+
+
+@contextmanager
+def writes_refused_in_autocommit():
+    """Every statement is its own transaction, as on the running site, and each write is refused."""
+    setting = {
+        "postgresql": "SET default_transaction_read_only = {}",
+        "sqlite": "PRAGMA query_only = {}",
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(setting[connection.vendor].format("on"))
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(setting[connection.vendor].format("off"))
+
+
+STATISTICS = (
+    "wagtailsearchpromotions_query",
+    "wagtailsearchpromotions_querydailyhits",
+    "search_searchvisit",
+)
+
+
+def statistics_statements(queries):
+    """The first word of each statement on a statistics table (the first table it names), and
+    of any savepoint."""
+    words = []
+    for sql in (q["sql"] for q in queries.captured_queries):
+        table = re.search(r'(?:FROM|INTO|UPDATE) "(\w+)"', sql)
+        if sql.startswith("SAVEPOINT") or (table and table[1] in STATISTICS):
+            words.append(sql.split()[0])
+    return words
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_in_autocommit_the_statistics_are_two_writes_and_a_refused_one_spoils_nothing(
+    client, articles, caplog
+):
+    """The site runs in autocommit (no ATOMIC_REQUESTS): the statistics need no savepoint, so a
+    search that is counted costs its two writes only. (Inside a test's transaction the search
+    page also sends SAVEPOINT and RELEASE around them, which tests/test_query_budget.py leaves
+    out of its count.)"""
+    assert connection.get_autocommit()
+    search(client, "alpaca")
+    with CaptureQueriesContext(connection) as queries:
+        search(client, "alpaca", address="198.51.100.2")
+    assert statistics_statements(queries) == ["UPDATE", "INSERT"]  # today's count, the visitor
+    assert Query.objects.get(query_string="alpaca").hits == 2
+    assert SearchVisit.objects.count() == 2
+
+    caplog.set_level(logging.ERROR, logger="search.stats")
+    with writes_refused_in_autocommit():
+        for query in ("alpaca", "condor"):
+            response = search(client, query, address="198.51.100.3")
+            assert response.status_code == 200
+            assert query.title() in response.content.decode()
+    assert len([r for r in caplog.records if r.name == "search.stats"]) == 1  # once a minute
+    assert Query.objects.get(query_string="alpaca").hits == 2
+    assert not Query.objects.filter(query_string="condor").exists()
+    search(client, "condor")  # writable again
+    assert Query.objects.get(query_string="condor").hits == 1
 
 
 # --- The editors' report of search terms ---------------------------------------------------
