@@ -1,8 +1,7 @@
 """Bounded ranking for the database backends (docs/search.md, "Speed").
 
-The matches are read once, newest index entry first, up to ``CANDIDATES`` (plus the
-``TITLE_CANDIDATES`` newest title matches when there are more), scored in the same statement
-and sorted here. ``_do_search``/``_do_count`` are pinned by tests/test_search_bounded.py.
+The matches are read once, newest first, up to ``CANDIDATES`` (plus the ``TITLE_CANDIDATES``
+newest title matches when there are more), scored in the same statement and sorted here. ``_do_search``/``_do_count`` are pinned by tests/test_search_bounded.py.
 """
 
 from django.db.models import BigIntegerField, Exists, OuterRef
@@ -16,8 +15,8 @@ INTEGER_KEYS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "
 
 
 class RankedCompilerMixin:
-    """A vendor compiler provides ``matches(config, title_only)``: the matching index rows with
-    ``object_id`` and ``score`` (higher is better), unordered."""
+    """A vendor compiler provides ``newest(config, limit, title_only)``: ``[(object_id, score)]``
+    (higher is better) for the newest ``limit`` matches that ``visible`` keeps, newest first."""
 
     title_candidates = True  # autocomplete matches one column: no title candidates
     candidates = None  # None: CANDIDATES
@@ -37,20 +36,15 @@ class RankedCompilerMixin:
             and not isinstance(self.query, (Not, MatchAll))
         )
 
-    def _newest(self, config, limit, title_only=False):
-        rows = self.matches(config, title_only).filter(self.visible("object_id"))
-        rows = rows.order_by("-pk")[:limit]
-        return list(rows.values_list("object_id", "score"))
-
     def ranked(self, config):
         """([(pk, score)] best first, capped): computed once for every slice of the results."""
         if getattr(self, "_ranked", None) is None:
             limit = self.candidates or CANDIDATES
-            rows = self._newest(config, limit + 1)
+            rows = self.newest(config, limit + 1)
             capped = len(rows) > limit
             scores = dict(rows[:limit])
             if capped and self.title_candidates and self.order_by_relevance:
-                for object_id, score in self._newest(config, TITLE_CANDIDATES, True):
+                for object_id, score in self.newest(config, TITLE_CANDIDATES, True):
                     scores.setdefault(object_id, score)
             to_pk = self.queryset.model._meta.pk.to_python
             ranked = sorted(

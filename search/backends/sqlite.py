@@ -34,6 +34,10 @@ class SearchQueryCompiler(RankedCompilerMixin, stock.SQLiteSearchQueryCompiler):
             .order_by()
         )
 
+    def newest(self, config, limit, title_only=False):
+        rows = self.matches(config, title_only).filter(self.visible("object_id"))
+        return list(rows.order_by("-pk")[:limit].values_list("object_id", "score"))
+
 
 class AutocompleteQueryCompiler(stock.SQLiteAutocompleteQueryCompiler, SearchQueryCompiler):
     score = bm25(autocomplete=1.0, body=0.0, title=0.0)
