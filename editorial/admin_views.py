@@ -30,8 +30,9 @@ class ShareDraftView(WagtailAdminTemplateMixin, FormView):
     header_icon = "link"
 
     def dispatch(self, request, page_id):
+        # Every handler below works on self.page: page_id goes no further.
         self.page = editable_page_or_403(request.user, page_id)
-        return super().dispatch(request, page_id)
+        return super().dispatch(request)
 
     def get_page_title(self):
         return "Share a draft"
@@ -103,10 +104,10 @@ class ActiveLinksReportView(WagtailAdminTemplateMixin, TemplateView):
     page_title = "Shared draft links"
     header_icon = "link"
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request):
         if not user_may_share(request.user):
             raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request)
 
     def get_breadcrumbs_items(self):
         return [*self.breadcrumbs_items, {"url": "", "label": "Shared draft links"}]

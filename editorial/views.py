@@ -18,6 +18,8 @@ ROBOTS_META = '<meta name="robots" content="noindex, nofollow">'
 _HEAD_OPEN = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
 _BODY_OPEN = re.compile(r"<body(\s[^>]*)?>", re.IGNORECASE)
 _ROBOTS_TAG = re.compile(r"<meta\s[^>]*name=[\"']robots[\"'][^>]*>", re.IGNORECASE)
+# Sent with every draft: search engines keep out, and the secret address is never passed on.
+READER_HEADERS = {"X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-referrer"}
 
 
 def find_active_link(token):
@@ -58,10 +60,12 @@ def add_draft_banner(html, link):
 
 @require_safe
 def shared_draft(request, token):
-    """Show the page's latest revision, rendered with its own template, to a link holder."""
+    """Show the page's latest revision, rendered with its own template, to a link holder.
+
+    A link that does not exist, has expired or was revoked gets the site's "Page not found"."""
     link = find_active_link(token)
     if link is None:
-        raise Http404("This preview link does not exist, has expired or was revoked.")
+        raise Http404
 
     page = link.page.specific.get_latest_revision_as_object()
     mode = page.default_preview_mode
@@ -71,15 +75,17 @@ def shared_draft(request, token):
     if hasattr(response, "render") and callable(response.render):
         response = response.render()
 
-    content_type = response.get("Content-Type", "")
-    if content_type.startswith("text/html") and not response.streaming:
-        charset = response.charset or "utf-8"
-        html = add_robots_meta(response.content.decode(charset))
+    # Every response Django builds has a Content-Type (only a 304 has none, and a preview
+    # never answers with one).
+    if response["Content-Type"].startswith("text/html") and not response.streaming:
+        # Django's charset falls back to DEFAULT_CHARSET: it is never empty.
+        html = add_robots_meta(response.content.decode(response.charset))
         # The banner's dash and quotes as character references where the page's own
         # charset has no room for them.
-        response.content = add_draft_banner(html, link).encode(charset, "xmlcharrefreplace")
+        html = add_draft_banner(html, link)
+        response.content = html.encode(response.charset, "xmlcharrefreplace")
 
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    for name, value in READER_HEADERS.items():
+        response[name] = value
     patch_cache_control(response, no_store=True, private=True, max_age=0)
     return response

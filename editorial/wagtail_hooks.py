@@ -1,4 +1,11 @@
-from django.urls import include, path, reverse
+"""The editorial app's place in the admin: its screens, the "Share draft" button, the dashboard
+panel, the page views with confirming moderation actions and the "Shared draft links" report.
+
+Wagtail calls some of these hooks only once, at start-up (admin URLs, viewsets, menu items).
+What they hand over is built at module level below, and the hooks only return it.
+"""
+
+from django.urls import include, path, reverse, reverse_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus.pages import PageMenuItem
@@ -10,6 +17,7 @@ from . import (
     guide,  # noqa: F401 - its hooks register on import
 )
 from .admin_views import user_may_share
+from .listings import NewsArticlePageViewSet
 from .moderation import (
     ModerationPageViewSet,
     confirm_edit_view_workflow_action,
@@ -17,10 +25,13 @@ from .moderation import (
 )
 from .panels import MyDraftsPanel
 
+# The share and revoke screens and the report, below /admin/editorial/.
+ADMIN_URLS = [path("editorial/", include(admin_urls, namespace="editorial_admin"))]
+
 
 @hooks.register("register_admin_urls")
 def register_editorial_admin_urls():
-    return [path("editorial/", include(admin_urls, namespace="editorial_admin"))]
+    return ADMIN_URLS
 
 
 class ShareDraftButton(PageMenuItem):
@@ -61,11 +72,13 @@ hooks.register("before_edit_page", show_requested_changes)
 hooks.register("after_edit_page", confirm_edit_view_workflow_action)
 
 
+# The News section of the page explorer: article dates, newest first.
+NEWS_ARTICLE_LISTING = NewsArticlePageViewSet("news_article_pages")
+
+
 @hooks.register("register_admin_viewset")
 def register_news_article_listing():
-    from .listings import NewsArticlePageViewSet
-
-    return NewsArticlePageViewSet("news_article_pages")
+    return NEWS_ARTICLE_LISTING
 
 
 class SharedLinksMenuItem(MenuItem):
@@ -73,12 +86,16 @@ class SharedLinksMenuItem(MenuItem):
         return user_may_share(request.user)
 
 
+# In the Reports menu after "Locked pages" (700), before "Workflows" (800).
+SHARED_LINKS_REPORT = SharedLinksMenuItem(
+    "Shared draft links",
+    reverse_lazy("editorial_admin:active_links"),
+    name="shared-draft-links",
+    icon_name="link",
+    order=750,
+)
+
+
 @hooks.register("register_reports_menu_item")
 def register_shared_links_report():
-    return SharedLinksMenuItem(
-        "Shared draft links",
-        reverse("editorial_admin:active_links"),
-        name="shared-draft-links",
-        icon_name="link",
-        order=750,
-    )
+    return SHARED_LINKS_REPORT

@@ -61,7 +61,8 @@ def client_ip(request):
     entry is used because that is the one the proxy itself appended; earlier ones are whatever
     the client claimed.
     """
-    header = setting("MEMBERSHIP_CLIENT_IP_HEADER", "REMOTE_ADDR") or "REMOTE_ADDR"
+    # Unset, empty or missing from this request, the header gives way to REMOTE_ADDR.
+    header = setting("MEMBERSHIP_CLIENT_IP_HEADER", None)
     value = request.META.get(header) or request.META.get("REMOTE_ADDR") or ""
     return value.split(",")[-1].strip()
 

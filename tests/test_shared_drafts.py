@@ -345,3 +345,15 @@ def test_a_page_type_with_a_preview_response_of_its_own_keeps_the_robots_rules(
         assert response.content == expected
         assert response["X-Robots-Tag"] == "noindex, nofollow"
         assert response["Referrer-Policy"] == "no-referrer"
+
+
+@pytest.mark.django_db
+def test_a_link_shows_the_page_as_its_default_preview_mode_does(draft_article, client):
+    """A page type whose preview opens on another mode (here the card in listings) is shown
+    through a link the same way."""
+    link = SharedDraftLink.objects.create(page=draft_article)
+    with mock.patch.object(NewsArticlePage, "default_preview_mode", "card"):
+        html = client.get(link.get_absolute_url()).content.decode()
+    assert 'class="card card--article"' in html
+    assert "Unpublished words about Conga." not in html
+    assert "Unpublished words about Conga." in client.get(link.get_absolute_url()).content.decode()
