@@ -119,8 +119,9 @@ MODULES = {
         note="on PostgreSQL, where the publish/render race test runs",
     ),
     "search_view": Module(
-        targets={"search/views.py": None, "search/text.py": None},
+        targets={"search/views.py": None, "search/text.py": None, "search/stats.py": None},
         tests=["tests/test_search*.py"],
+        note="the search page, its snippets and its statistics",
     ),
     "search_backends": Module(
         targets={
@@ -128,15 +129,30 @@ MODULES = {
             "search/backends/ranked.py": None,
             "search/backends/database.py": None,
             "search/backends/elasticsearch9.py": None,
+            "search/synonyms.py": None,
+            # Everything but postgres_fix, which runs on PostgreSQL only (search_postgres).
+            "search/spelling.py": [
+                "correct",
+                "_same_case",
+                "edits",
+                "_pages_with",
+                "sqlite_vocabulary",
+                "sqlite_fix",
+            ],
         },
         tests=["tests/test_search*.py"],
-        note="SQLite, bounded ranking, database and Elasticsearch backends, on SQLite",
+        note="SQLite, bounded ranking, database and Elasticsearch backends, synonyms and "
+        "spelling, on SQLite",
     ),
     "search_postgres": Module(
-        targets={"search/backends/postgres.py": None, "search/backends/ranked.py": None},
+        targets={
+            "search/backends/postgres.py": None,
+            "search/backends/ranked.py": None,
+            "search/spelling.py": ["postgres_fix"],
+        },
         tests=["tests/test_search*.py"],
         database="postgres",
-        note="PostgreSQL backend, on PostgreSQL",
+        note="PostgreSQL backend and its spelling, on PostgreSQL",
     ),
 }
 

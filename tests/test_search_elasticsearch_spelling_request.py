@@ -1,0 +1,60 @@
+"""What a spelling correction costs Elasticsearch: one request for suggestions, which asks for
+no pages (the corrected words are searched afterwards, as any search is). Faked server."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from tests.es_fake import FakeElasticsearch, es_config
+from tests.factories import add_article
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fake(settings):
+    settings.WAGTAILSEARCH_BACKENDS = {"default": es_config()}
+    server = FakeElasticsearch()
+    with server.installed():
+        yield server
+
+
+def test_the_spelling_request_asks_for_suggestions_and_no_pages(client, fake, site_tree):
+    article = add_article(site_tree["news"], "Fujimori extradition hearing")
+    call_command("update_index", stdout=StringIO())
+    fake.hits = [article.pk]  # what the server finds for the corrected words
+    fake.suggestions = {"fujimory": "fujimori"}
+    response = client.get("/search/", {"q": "Fujimory"})
+    assert response.status_code == 200
+    assert response.context["corrected_query"] == "Fujimori"
+    [request] = fake.suggest_requests()
+    assert request.body["size"] == 0
+    assert set(request.body) == {"suggest", "size"}
+
+
+def test_a_failing_spelling_request_is_logged_for_the_operator(client, fake, site_tree, caplog):
+    add_article(site_tree["news"], "Fujimori extradition hearing")
+    call_command("update_index", stdout=StringIO())
+    fake.search_error = 500
+    response = client.get("/search/", {"q": "Fujimory"})
+    assert response.status_code == 200
+    assert "corrected_query" not in response.context
+    messages = [
+        r.getMessage() for r in caplog.records if r.name == "search.backends.elasticsearch9"
+    ]
+    assert "Elasticsearch spelling suggestions failed: none shown" in messages
+
+
+def test_a_failing_server_says_no_results_and_is_logged(client, fake, site_tree, caplog):
+    add_article(site_tree["news"], "Fujimori extradition hearing")
+    call_command("update_index", stdout=StringIO())
+    fake.search_error = 500
+    response = client.get("/search/", {"q": "Fujimori", "type": "news"})
+    assert response.status_code == 200
+    assert response.context["total"] == 0
+    assert "No results for" in response.content.decode()
+    messages = [
+        r.getMessage() for r in caplog.records if r.name == "search.backends.elasticsearch9"
+    ]
+    assert "Elasticsearch count failed: no results shown" in messages
