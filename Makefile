@@ -64,6 +64,14 @@ lint: install
 	DJANGO_SETTINGS_MODULE=psg.settings.production SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 		ALLOWED_HOSTS=www.example.org DATABASE_URL=sqlite:///:memory: $(PY) manage.py check --deploy --fail-level WARNING
 
+# A test run starts Python many times: pytest's workers, and the manage.py, gunicorn and backup
+# processes that tests run (about 60 in the SQLite pass). Each start compiles what it imports
+# unless its bytecode is cached, about two seconds of CPU for Django and Wagtail, so the test
+# targets write bytecode (into __pycache__ folders, ignored by git) even where the environment
+# sets PYTHONDONTWRITEBYTECODE (docs/testing.md, "How long it takes"). Set for `make test`, it
+# holds for lint and both passes.
+test lint test-sqlite test-postgres: export PYTHONDONTWRITEBYTECODE =
+
 test-sqlite: install browser
 	@echo "== Test suite on SQLite (with browser journeys)"
 	@DJANGO_SETTINGS_MODULE=psg.settings.test DATABASE_URL= $(PY) -m pytest -n $(TEST_WORKERS) --create-db

@@ -68,49 +68,59 @@ def site(site_tree):
 # Real values are stored -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "/news/?page=2",
-        "/news/?campaign=fujimori-extradition",
-        "/news/?topic=justice&page=1",
-        "/news/?year=2025",
-        "/news/?campaign=truth-commission&topic=mining&year=2026",
-        "/campaigns/?page=1",
-        "/news/feed/?campaign=fujimori-extradition",
-    ],
-)
-def test_a_listing_parameter_that_names_something_real_is_stored(client, site, url):
-    response, state, _html = get(client, url)
-    assert (response.status_code, state) == (200, "MISS")
-    assert_hit(client, url)
+# Each address is checked from an empty cache and without cookies, as a first visitor, on one
+# site built once for the whole list (the visits only read it); a failing address is reported
+# by name.
+
+STORED = [
+    "/news/?page=2",
+    "/news/?campaign=fujimori-extradition",
+    "/news/?topic=justice&page=1",
+    "/news/?year=2025",
+    "/news/?campaign=truth-commission&topic=mining&year=2026",
+    "/campaigns/?page=1",
+    "/news/feed/?campaign=fujimori-extradition",
+]
+
+
+def test_a_listing_parameter_that_names_something_real_is_stored(client, site, subtests):
+    for url in STORED:
+        cache.clear()
+        client.cookies.clear()
+        with subtests.test(url=url):
+            response, state, _html = get(client, url)
+            assert (response.status_code, state) == (200, "MISS")
+            assert_hit(client, url)
 
 
 # Anything else is answered as before, and never stored ------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "url, shown",
-    [
-        ("/news/?campaign=no-such-campaign", "There is no campaign called"),
-        ("/news/?topic=no-such-topic", "There is no topic called"),
-        ("/news/?year=1850", "There is no news from"),
-        ("/news/?year=2024", "There is no news from"),  # four digits, but no news that year
-        ("/news/?campaign=fujimori-extradition&topic=no-such-topic", "There is no topic called"),
-        ("/news/?campaign=", "Article 1<"),  # an empty filter is the plain list
-        ("/news/?page=02", "Article 13"),
-        ("/news/?page=0", "Article 1<"),
-        ("/campaigns/?page=2", "Truth Commission"),  # one page of campaigns
-        ("/news/article-1/?campaign=fujimori-extradition", "Summary of Article 1."),
-        ("/news/article-1/?page=2", "Summary of Article 1."),
-        ("/?page=2", "Article 1<"),
-        ("/campaigns/fujimori-extradition/?year=2026", "Bring Alberto Fujimori to justice"),
-        ("/news/feed/?page=2", "Article 1<"),
-    ],
-)
-def test_a_listing_parameter_naming_nothing_real_is_rendered_every_time(client, site, url, shown):
-    html = assert_rendered_each_time(client, url)
-    assert shown in html
+NOT_STORED = [
+    ("/news/?campaign=no-such-campaign", "There is no campaign called"),
+    ("/news/?topic=no-such-topic", "There is no topic called"),
+    ("/news/?year=1850", "There is no news from"),
+    ("/news/?year=2024", "There is no news from"),  # four digits, but no news that year
+    ("/news/?campaign=fujimori-extradition&topic=no-such-topic", "There is no topic called"),
+    ("/news/?campaign=", "Article 1<"),  # an empty filter is the plain list
+    ("/news/?page=02", "Article 13"),
+    ("/news/?page=0", "Article 1<"),
+    ("/campaigns/?page=2", "Truth Commission"),  # one page of campaigns
+    ("/news/article-1/?campaign=fujimori-extradition", "Summary of Article 1."),
+    ("/news/article-1/?page=2", "Summary of Article 1."),
+    ("/?page=2", "Article 1<"),
+    ("/campaigns/fujimori-extradition/?year=2026", "Bring Alberto Fujimori to justice"),
+    ("/news/feed/?page=2", "Article 1<"),
+]
+
+
+def test_a_listing_parameter_naming_nothing_real_is_rendered_every_time(client, site, subtests):
+    for url, shown in NOT_STORED:
+        cache.clear()
+        client.cookies.clear()
+        with subtests.test(url=url):
+            html = assert_rendered_each_time(client, url)
+            assert shown in html
 
 
 def test_a_page_number_beyond_the_last_shows_the_last_page_every_time(client, site):

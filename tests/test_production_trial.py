@@ -78,6 +78,7 @@ def test_by_default_cookies_stay_secure_even_without_the_https_redirect(monkeypa
     assert TRIAL_WARNING not in capsys.readouterr().err
 
 
+@pytest.mark.engine_agnostic  # settings checked by a manage.py process of its own
 def test_the_trial_setting_is_refused_by_the_deployment_check_and_announced():
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
     env.update(

@@ -20,20 +20,13 @@ from bench.content import add_articles, ensure_topics, make_images
 from home.models import StandardPage
 from membership.models import JoinPage
 from news.models import NEWS_PER_PAGE, NewsArticlePage
-from tests.factories import publish
+from tests.factories import listed_titles, publish
 
 # The target for every page type, met by all of them today (SQLite and PostgreSQL alike;
 # docs/performance.md says where each page's queries go). A page that ever needs more is
 # listed in PAGE_BUDGETS with its count and the reason, and its budget may only go down.
 TARGET = 10
-PAGE_BUDGETS = {
-    # Over the target since the search rework (an open item of issue 17): six of the sixteen
-    # are the statistics written through Wagtail's public Query API (a savepoint, the query,
-    # its daily hits read and updated, the visit, the release), two are Wagtail's own site and
-    # settings lookups. 15 on SQLite, 16 on PostgreSQL (pictures of the results are read apart).
-    # Bring it down, never up.
-    "search": 16,
-}
+PAGE_BUDGETS = {}
 # From ten articles to a thousand: the count must stay the same.
 SMALL, LARGE = 10, 1000
 
@@ -183,11 +176,14 @@ def measure_at_two_sizes(client, site, name):
 @pytest.mark.parametrize("name", PAGES)
 def test_queries_do_not_grow_with_content_and_stay_within_budget(client, site, name):
     url, small, large = measure_at_two_sizes(client, site, name)
-    # A page of search results mixes page types, some with pictures: one query per page type
-    # and one for the pictures of the page's results, so the count follows what the ten
-    # results are, never how many pages the site has. With ten articles the results hold
-    # more kinds of page (campaigns, content pages) than with a thousand, so the count may
-    # fall as the site grows (seen: 18 then 15); it must not rise.
+    # A page of search results reads the pictures in its results' bodies (for their snippets),
+    # so the count follows what the ten results are, never how many pages the site has: it
+    # may fall as the site grows and the results change; it must not rise. Its statistics get
+    # a savepoint (SAVEPOINT, RELEASE) only because a test runs inside a transaction: the site
+    # runs in autocommit and never sends it (tests/test_search_popular.py), so it is not counted.
+    if name.startswith("search"):
+        savepoint = ("SAVEPOINT", "RELEASE SAVEPOINT")
+        small, large = ([q for q in sql if not q.startswith(savepoint)] for sql in (small, large))
     grew = f"{name}: {len(small)} queries with {SMALL} articles, {len(large)} with {LARGE}\n"
     if name.startswith("search"):
         assert len(large) <= len(small) + 2, grew + "\n".join(large)
@@ -212,3 +208,25 @@ def test_bulk_articles_are_complete_pages(client, site):
     assert news.numchild == NewsArticlePage.objects.child_of(news).count() == 25
     extra = news.add_child(instance=NewsArticlePage(title="Added by an editor", summary="x"))
     assert extra.get_parent().pk == news.pk
+
+
+def test_a_short_campaign_list_is_not_counted_and_a_long_one_is_paged(client, site):
+    """Campaigns that fit on one page come in one query, without a count; a longer list is
+    counted and paged, its second page showing the rest."""
+    from campaigns.models import CAMPAIGNS_PER_PAGE, CampaignPage
+
+    response, queries = render(client, "/campaigns/")
+    assert "Truth Commission" in response.content.decode()
+    assert not [sql for sql in queries if "COUNT(" in sql], queries
+    index = site.tree["campaigns"]
+    for number in range(CAMPAIGNS_PER_PAGE - 1):
+        index.add_child(
+            instance=CampaignPage(title=f"Campaign {number:02}", slug=f"c{number}", summary="x")
+        )
+    first, queries = render(client, "/campaigns/")
+    assert [sql for sql in queries if "COUNT(" in sql], queries
+    second, _ = render(client, "/campaigns/?page=2")
+    first_titles = set(listed_titles(first.content.decode()))
+    second_titles = set(listed_titles(second.content.decode()))
+    assert len(first_titles) == CAMPAIGNS_PER_PAGE and len(second_titles) == 1
+    assert first_titles.isdisjoint(second_titles)

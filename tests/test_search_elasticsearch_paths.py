@@ -163,10 +163,17 @@ def test_the_index_holds_drafts_and_private_pages_that_only_filters_keep_out(fak
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", EVERY_PATH, ids=path_id)
 def test_every_search_path_sends_the_live_public_type_and_campaign_filters(
-    client, fake, es_site, path
+    client, fake, es_site, subtests
 ):
+    # One site for every path, since each only reads it; a failing path is reported by name.
+    for path in EVERY_PATH:
+        fake.clear()
+        with subtests.test(path=path_id(path)):
+            check_filters_sent(client, fake, path)
+
+
+def check_filters_sent(client, fake, path):
     result_type, sort, campaign = path
     response = search(client, result_type, sort, campaign)
     assert response.status_code == 200
@@ -241,10 +248,17 @@ def test_suggestions_query_titles_with_the_live_public_filters(client, fake, es_
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", EVERY_PATH, ids=path_id)
 def test_visitors_see_what_they_may_find_in_the_servers_order_and_never_a_hidden_page(
-    client, fake, es_site, path
+    client, fake, es_site, subtests
 ):
+    # One site for every path, since each only reads it; a failing path is reported by name.
+    for path in EVERY_PATH:
+        fake.hits = None
+        with subtests.test(path=path_id(path)):
+            check_visitor_sees(client, fake, path)
+
+
+def check_visitor_sees(client, fake, path):
     result_type, sort, campaign = path
     expected = visible(result_type, campaign)
 

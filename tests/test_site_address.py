@@ -147,6 +147,7 @@ def test_healthz_says_nothing_of_the_site_outside_production(home_page, settings
     assert client.get("/healthz/").json() == {"status": "ok", "database": "ok", "cache": "ok"}
 
 
+@pytest.mark.engine_agnostic  # a manage.py process of its own, on its own SQLite database
 @pytest.mark.parametrize("database", ["missing-file", "memory"])
 def test_lints_check_of_the_production_settings_passes_on_a_fresh_database(tmp_path, database):
     """`make lint` runs check --deploy --fail-level WARNING with the production settings: a
