@@ -1,9 +1,13 @@
 """What the search tests share: a small site to search, and helpers to read the results."""
 
 import datetime
+from contextlib import contextmanager
+
+from django.db import connection, transaction
 
 from home.models import StandardPage
 from news.models import Topic
+from search import stats
 from tests.factories import add_article
 
 SEARCH_URL = "/search/"
@@ -72,3 +76,30 @@ def result_titles(response):
 
 def result_ids(response):
     return [item["page"].pk for item in response.context["results"]]
+
+
+def forget_statistics_state(monkeypatch):
+    """Start like a new process: no statistics failure logged lately, no pruning done today."""
+    monkeypatch.setitem(stats._failures, "logged_at", None)
+    monkeypatch.setitem(stats._failures, "unlogged", 0)
+    monkeypatch.setitem(stats._pruned, "date", None)
+
+
+@contextmanager
+def read_only_database():
+    """The database refuses every write, as a read-only replica or database does: PostgreSQL
+    in a read-only transaction, SQLite with query_only. Reads go on. Undone on leaving."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET transaction_read_only = on")
+            else:
+                cursor.execute("PRAGMA query_only = ON")
+        try:
+            yield
+        finally:
+            if connection.vendor == "sqlite":
+                with connection.cursor() as cursor:
+                    cursor.execute("PRAGMA query_only = OFF")
+            # Leaving the savepoint this way also ends PostgreSQL's read-only mode.
+            transaction.set_rollback(True)

@@ -11,7 +11,7 @@ import re
 from contextlib import contextmanager
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,13 @@ from wagtail.contrib.search_promotions.models import Query, QueryDailyHits
 from search import stats
 from search.models import HiddenSearch, SearchVisit
 from tests.factories import add_article, listing_rows
-from tests.search_helpers import build_site, get
+from tests.search_helpers import (
+    SEARCH_URL,
+    build_site,
+    forget_statistics_state,
+    get,
+    read_only_database,
+)
 
 
 @pytest.fixture
@@ -28,17 +34,12 @@ def site(site_tree):
     return build_site(site_tree)
 
 
-SEARCH_URL = "/search/"
-
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
 def _fresh_process_state(monkeypatch):
-    """Each test starts like a new process: no failure logged lately, no pruning done today."""
-    monkeypatch.setitem(stats._failures, "logged_at", None)
-    monkeypatch.setitem(stats._failures, "unlogged", 0)
-    monkeypatch.setitem(stats._pruned, "date", None)
+    forget_statistics_state(monkeypatch)
 
 
 @pytest.fixture
@@ -144,26 +145,6 @@ def test_an_editor_hides_a_query_in_the_admin(client, articles, editor):
     assert response.status_code == 302
     client.logout()
     assert popular(client) == ["alpaca", "condor"]
-
-
-@contextmanager
-def read_only_database():
-    """The database refuses every write, as a read-only replica or database does: PostgreSQL
-    in a read-only transaction, SQLite with query_only. Reads go on. Undone on leaving."""
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("SET transaction_read_only = on")
-            else:
-                cursor.execute("PRAGMA query_only = ON")
-        try:
-            yield
-        finally:
-            if connection.vendor == "sqlite":
-                with connection.cursor() as cursor:
-                    cursor.execute("PRAGMA query_only = OFF")
-            # Leaving the savepoint this way also ends PostgreSQL's read-only mode.
-            transaction.set_rollback(True)
 
 
 def test_search_answers_when_its_statistics_cannot_be_written(client, articles, caplog):

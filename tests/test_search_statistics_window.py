@@ -12,19 +12,14 @@ from django.utils import timezone
 from search import stats
 from search.models import SearchVisit
 from tests.factories import add_article
-from tests.test_search_popular import read_only_database
-
-SEARCH_URL = "/search/"
+from tests.search_helpers import SEARCH_URL, forget_statistics_state, read_only_database
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
 def _fresh_process_state(monkeypatch):
-    """Each test starts like a new process: no failure logged lately, no pruning done today."""
-    monkeypatch.setitem(stats._failures, "logged_at", None)
-    monkeypatch.setitem(stats._failures, "unlogged", 0)
-    monkeypatch.setitem(stats._pruned, "date", None)
+    forget_statistics_state(monkeypatch)
 
 
 @pytest.fixture
