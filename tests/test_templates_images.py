@@ -4,6 +4,8 @@ all of a page's renditions in one query, and decorative images left unnamed."""
 import datetime
 import re
 
+import pytest
+from django.template import Context, Template
 from wagtail.images.models import Image
 
 from home.models import StandardPage
@@ -130,3 +132,27 @@ def test_image_block_uses_its_alt_text_or_none_when_decorative(client, site_tree
     assert 'alt="A crowd in Plaza San Martín"' in imgs[0]
     assert 'alt=""' in imgs[1]
     assert "<figcaption>Lima, 2006</figcaption>" in html
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        'fill-{400x225,800x450} format-{avif,webp,jpeg} sizes="(min-width: 40em) 45vw, 100vw" '
+        'loading="lazy" alt=""',
+        "fill-800x450 format-webp alt=image.description",
+    ],
+)
+@pytest.mark.django_db
+def test_the_site_picture_tag_writes_what_wagtails_writes(arguments):
+    """psg_images' `{% picture %}` only parses each spec once: its markup is Wagtail's, on the
+    first render (renditions made) and on later ones (renditions found)."""
+    image = make_image()
+
+    def render(library):
+        source = f"{{% load {library} %}}{{% picture image {arguments} %}}"
+        return Template(source).render(Context({"image": image}))
+
+    wagtails = render("wagtailimages_tags")
+    assert "<picture>" in wagtails and "<img " in wagtails
+    for _ in range(2):
+        assert render("psg_images") == wagtails
