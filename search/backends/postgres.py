@@ -29,7 +29,7 @@ class SearchQueryCompiler(RankedCompilerMixin, stock.PostgresSearchQueryCompiler
     def score(self, query):
         return SearchRank(F("title"), query) * TITLE_WEIGHT + SearchRank(F("body"), query)
 
-    def newest(self, config, limit, title_only=False):
+    def newest(self, config, limit, title_only=False, scored=True):
         query = self.build_tsquery(self.query, config=config)
         if query is None:
             return []
@@ -40,9 +40,15 @@ class SearchQueryCompiler(RankedCompilerMixin, stock.PostgresSearchQueryCompiler
             .filter(_vector=query)
             .filter(self.visible("object_id"))
         )
+        chosen = matches.order_by(*NEWEST)[:limit]
+        if not scored:
+            return [(object_id, 0.0) for object_id in chosen.values_list("object_id", flat=True)]
         # Scored once chosen: a score reads the body, which the choice does not need.
-        chosen = matches.order_by(*NEWEST)[:limit].values("pk")
-        rows = entries.filter(pk__in=chosen).annotate(score=self.score(query)).order_by(*NEWEST)
+        rows = (
+            entries.filter(pk__in=chosen.values("pk"))
+            .annotate(score=self.score(query))
+            .order_by(*NEWEST)
+        )
         return list(rows.values_list("object_id", "score"))
 
 

@@ -15,8 +15,9 @@ INTEGER_KEYS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "
 
 
 class RankedCompilerMixin:
-    """A vendor compiler provides ``newest(config, limit, title_only)``: ``[(object_id, score)]``
-    (higher is better) for the newest ``limit`` matches that ``visible`` keeps, newest first."""
+    """A vendor compiler provides ``newest(config, limit, title_only, scored)``:
+    ``[(object_id, score)]`` (higher is better; 0 unless ``scored``) for the newest ``limit``
+    matches that ``visible`` keeps, newest first."""
 
     title_candidates = True  # autocomplete matches one column: no title candidates
     candidates = None  # None: CANDIDATES
@@ -40,7 +41,8 @@ class RankedCompilerMixin:
         """([(pk, score)] best first, capped): computed once for every slice of the results."""
         if getattr(self, "_ranked", None) is None:
             limit = self.candidates or CANDIDATES
-            rows = self.newest(config, limit + 1)
+            # "Newest first" needs no scores: they read every chosen body (PostgreSQL).
+            rows = self.newest(config, limit + 1, scored=self.order_by_relevance)
             capped = len(rows) > limit
             scores = dict(rows[:limit])
             if capped and self.title_candidates and self.order_by_relevance:

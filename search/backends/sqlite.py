@@ -34,9 +34,13 @@ class SearchQueryCompiler(RankedCompilerMixin, stock.SQLiteSearchQueryCompiler):
             .order_by()
         )
 
-    def newest(self, config, limit, title_only=False):
-        rows = self.matches(config, title_only).filter(self.visible("object_id"))
-        return list(rows.order_by("-pk")[:limit].values_list("object_id", "score"))
+    def newest(self, config, limit, title_only=False, scored=True):
+        rows = self.matches(config, title_only).filter(self.visible("object_id")).order_by("-pk")
+        if not scored:
+            return [
+                (object_id, 0.0) for object_id in rows[:limit].values_list("object_id", flat=True)
+            ]
+        return list(rows[:limit].values_list("object_id", "score"))
 
 
 class AutocompleteQueryCompiler(stock.SQLiteAutocompleteQueryCompiler, SearchQueryCompiler):
