@@ -85,9 +85,19 @@ class SiteSettings(PreviewableMixin, BaseGenericSetting):
     # Loaded with the settings (Wagtail's `load`, once per request): the footer links to the
     # privacy page and the share card shows the share image on every page.
     select_related = ["privacy_page", "share_image"]
+    # What the footer and the join form read of the privacy page: its address, and whether it is live.
+    PRIVACY_PAGE_FIELDS = ("privacy_page__url_path", "privacy_page__live")
 
     class Meta:
         verbose_name = "Site settings"
+
+    @classmethod
+    def base_queryset(cls):
+        """Wagtail's `load` reads the settings with this. Of the privacy page, only the columns
+        the templates read: building a query over all of a page's columns costs about as much
+        as the rest of the settings query (bench.profile, every page)."""
+        own = [field.attname for field in cls._meta.concrete_fields]
+        return super().base_queryset().only(*own, *cls.PRIVACY_PAGE_FIELDS)
 
     def get_preview_template(self, request, mode_name):
         # The preview request carries this unsaved copy (Wagtail's settings preview), so the

@@ -206,3 +206,23 @@ def test_a_new_site_hostname_is_found_at_once(client, site):
     other.delete()
     assert client.get("/history/", HTTP_HOST="127.0.0.1").status_code == 404
     assert default.pk == Site.objects.get().pk
+
+
+def test_the_privacy_page_link_costs_no_query_of_its_own(client, site):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(path):
+        client.get(path)  # warm: Wagtail's site root paths are cached after the first request
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        assert response.status_code == 200
+        return len(captured), response.content.decode()
+
+    without, _ = queries("/about/history/")
+    settings = SiteSettings.load()
+    settings.privacy_page = site["privacy"]
+    settings.save()
+    with_link, html = queries("/about/history/")
+    assert 'href="/about/privacy/"' in html
+    assert with_link == without
