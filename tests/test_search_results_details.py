@@ -15,6 +15,7 @@ from wagtail.models import Page, Site
 
 from campaigns.models import CampaignPage
 from home.models import StandardPage
+from search import text
 from tests.factories import add_article, publish
 from tests.search_helpers import SEARCH_URL, SUGGEST_URL, get, result_ids
 
@@ -22,6 +23,13 @@ pytestmark = pytest.mark.django_db
 
 # Thirty words of seven characters: 209 characters.
 FILLER = " ".join(f"word{n:02d}" for n in range(30))
+
+
+@pytest.fixture(autouse=True)
+def _no_folded_characters_remembered():
+    """Start like a new process: search/text.py remembers how it folded each character it met,
+    and a process that ran other searches before would not fold them again."""
+    text._fold_char.cache_clear()
 
 
 def item_for(response, page):
