@@ -3,6 +3,7 @@ the last two letters included (on SQLite and PostgreSQL, through /search/)."""
 
 import pytest
 
+from tests.conftest import run_in_pass
 from tests.factories import add_article
 
 pytestmark = pytest.mark.django_db
@@ -15,3 +16,19 @@ def test_two_swapped_letters_are_corrected_anywhere_in_the_word(client, site_tre
     assert response.context["corrected_query"] == "Cajamarca amnesty"
     assert [item["page"].pk for item in response.context["results"]] == [article.pk]
     assert "Showing results for <b>Cajamarca amnesty</b>" in response.content.decode()
+
+
+def test_of_two_words_one_edit_away_the_one_on_more_pages_wins(client, site_tree):
+    run_in_pass("sqlite", "PostgreSQL picks the most similar word, not the most common")
+    news = site_tree["news"]
+    add_article(news, "Carpa raised in the plaza")
+    for n in range(3):
+        add_article(news, f"Open carta number {n}")
+    response = client.get("/search/", {"q": "carba"})
+    assert response.context["corrected_query"] == "carta"
+
+
+def test_a_word_of_four_letters_is_corrected(client, site_tree):
+    add_article(site_tree["news"], "Elections in Peru")
+    response = client.get("/search/", {"q": "Pery"})
+    assert response.context["corrected_query"] == "Peru"

@@ -2,7 +2,6 @@
 match, a term suggester for spelling, filters on ``page_ptr`` sent as filters on the id, and no
 server error when the server fails (an empty result and a log line). See docs/search.md."""
 
-import copy
 import logging
 
 from django.db.models import Lookup
@@ -20,23 +19,27 @@ def _analyzer(filters):
     return {"type": "custom", "tokenizer": "standard", "filter": filters}
 
 
-ANALYSIS_SETTINGS = {
-    "settings": {
-        "analysis": {
-            "filter": {
-                "possessive_english": {"type": "stemmer", "language": "possessive_english"},
-                "english_stemmer": {"type": "stemmer", "language": "english"},
-            },
-            "analyzer": {
-                # Every text field without an explicit analyzer (titles, summaries, bodies,
-                # campaign and topic names): folded and stemmed, like PostgreSQL's psg_english.
-                "default": _analyzer([*FOLDING_FILTERS, "english_stemmer"]),
-                # Autocomplete input and spelling: folded but not stemmed.
-                "folding": _analyzer(FOLDING_FILTERS),
-            },
+def analysis_settings():
+    """The index's analysis, built when a backend is made rather than at import, so that mutation
+    testing reaches it (docs/testing.md)."""
+    return {
+        "settings": {
+            "analysis": {
+                "filter": {
+                    "possessive_english": {"type": "stemmer", "language": "possessive_english"},
+                    "english_stemmer": {"type": "stemmer", "language": "english"},
+                },
+                "analyzer": {
+                    # Every text field without an explicit analyzer (titles, summaries, bodies,
+                    # campaign and topic names): folded and stemmed, like PostgreSQL's
+                    # psg_english.
+                    "default": _analyzer([*FOLDING_FILTERS, "english_stemmer"]),
+                    # Autocomplete input and spelling: folded but not stemmed.
+                    "folding": _analyzer(FOLDING_FILTERS),
+                },
+            }
         }
     }
-}
 
 
 class Elasticsearch9Mapping(stock.Elasticsearch9Mapping):
@@ -105,7 +108,7 @@ class Elasticsearch9SearchBackend(stock.Elasticsearch9SearchBackend):
 
     def __init__(self, params):
         # Our analysis first, then anything the deployment adds on top of it.
-        settings = deep_update(copy.deepcopy(ANALYSIS_SETTINGS), params.get("INDEX_SETTINGS") or {})
+        settings = deep_update(analysis_settings(), params.get("INDEX_SETTINGS") or {})
         super().__init__({**params, "INDEX_SETTINGS": settings})
 
     def spelling_suggestions(self, words):

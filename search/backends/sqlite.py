@@ -18,7 +18,8 @@ def bm25(autocomplete=0.0, body=1.0, title=4.0):
 
 
 class SearchQueryCompiler(RankedCompilerMixin, stock.SQLiteSearchQueryCompiler):
-    score = bm25()
+    def score(self):  # built when used, not at import, so that mutation testing reaches it
+        return bm25()
 
     def matches(self, config, title_only=False):
         search_query = self.build_search_query(normalize(self.query), config=config)
@@ -30,7 +31,7 @@ class SearchQueryCompiler(RankedCompilerMixin, stock.SQLiteSearchQueryCompiler):
                 MatchExpression(columns, search_query),
                 index_entry__content_type__in=self.content_types(),
             )
-            .annotate(object_id=F("index_entry__object_id"), score=self.score)
+            .annotate(object_id=F("index_entry__object_id"), score=self.score())
             .order_by()
         )
 
@@ -44,7 +45,9 @@ class SearchQueryCompiler(RankedCompilerMixin, stock.SQLiteSearchQueryCompiler):
 
 
 class AutocompleteQueryCompiler(stock.SQLiteAutocompleteQueryCompiler, SearchQueryCompiler):
-    score = bm25(autocomplete=1.0, body=0.0, title=0.0)
+    def score(self):
+        return bm25(autocomplete=1.0, body=0.0, title=0.0)
+
     title_candidates = False
     candidates = 50
 

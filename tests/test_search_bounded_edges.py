@@ -1,0 +1,40 @@
+"""Bounded ranking's edges (search/backends/ranked.py): exactly as many matches as the limit,
+and pages whose scores are equal."""
+
+import pytest
+from django.test import Client
+
+from search.backends import ranked
+from tests.factories import add_article
+from tests.search_helpers import get, result_ids
+
+LIMIT = 3
+
+
+@pytest.fixture
+def small_limit(monkeypatch):
+    monkeypatch.setattr(ranked, "CANDIDATES", LIMIT)
+
+
+@pytest.mark.django_db
+def test_exactly_as_many_matches_as_the_limit_are_all_counted_and_not_capped(
+    small_limit, site_tree
+):
+    for n in range(LIMIT):
+        add_article(site_tree["news"], f"Guanaco census {n}", summary="Herds.")
+    response = get(Client(), q="guanaco")
+    assert len(result_ids(response)) == LIMIT
+    assert response.context["capped"] is False
+    html = response.content.decode()
+    assert f"{LIMIT} results for" in html
+    assert "More than" not in html and "most recently added" not in html
+
+
+@pytest.mark.django_db
+def test_pages_with_equal_scores_are_listed_last_added_first(client, site_tree):
+    # The same words: the same score. The page added last comes first, whatever its date.
+    first_added, last_added = (
+        add_article(site_tree["news"], "Guanaco census", summary="Herds.", days_ago=days)
+        for days in (0, 30)
+    )
+    assert result_ids(get(client, q="guanaco")) == [last_added.pk, first_added.pk]
