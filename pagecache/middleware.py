@@ -114,10 +114,9 @@ def served_page(request):
 
 def page_path(page, request):
     try:
-        parts = page.get_url_parts(request)
-    except Exception:  # noqa: BLE001 - no URL means nothing to key on; simply do not store
+        return page.get_url_parts(request)[2]
+    except Exception:  # noqa: BLE001 - no URL (None) means nothing to key on; do not store
         return None
-    return parts[2] if parts else None
 
 
 class PageCacheMiddleware:
@@ -169,10 +168,11 @@ class PageCacheMiddleware:
         headers = [
             (name, value) for name, value in response.items() if name.lower() not in SKIPPED_HEADERS
         ]
-        return {"status": response.status_code, "headers": headers, "content": response.content}
+        # Only 200s are stored (response_is_storable), HttpResponse's default status.
+        return {"headers": headers, "content": response.content}
 
     def replay(self, entry):
-        response = HttpResponse(entry["content"], status=entry["status"])
+        response = HttpResponse(entry["content"])
         for name, value in entry["headers"]:
             response[name] = value
         return self.mark(response, "HIT")

@@ -98,7 +98,7 @@ def claim_variant(page_path, query, tokens):
     A change that makes them stale starts a new list, so the cap holds for the responses that
     can still be served; stale ones are overwritten by their next visit or expire.
     """
-    key = variants_key(page_path or "")
+    key = variants_key(page_path)
     kept = cache().get(key)
     queries = kept["queries"] if isinstance(kept, dict) and kept.get("deps") == tokens else []
     if query in queries:

@@ -85,11 +85,8 @@ def decide(page, chain):
     site's root down): a restriction on it or above it, or on the page one of them copies.
     Whatever was not asked of the database counts as yes: Wagtail then checks."""
     answers = [getattr(page, ON_PATH, None)]
-    for member in chain:
-        copied = getattr(member, ON_COPIED, None)
-        if copied is None and member.alias_of_id is None:
-            continue  # a page that copies none: nothing to ask
-        answers.append(copied)
+    # Of a page that copies none, the database answers False: it is asked all the same.
+    answers += [getattr(member, ON_COPIED, None) for member in chain]
     restricted = any(answer is not False for answer in answers)
     setattr(page, RESTRICTED, restricted)
     return page
@@ -128,13 +125,11 @@ def path_query(root, slugs, prefixes):
     )
 
 
-def fetch(model, pk, ask=True):
-    """The page `pk` as a `model`, with the foreign keys its template shows (and, when `ask`,
-    the restriction questions answered), in one query."""
+def fetch(model, pk):
+    """The page `pk` as a `model`, with the foreign keys its template shows, in one query."""
     queryset = model._default_manager.filter(pk=pk)
-    if ask:
-        queryset = queryset.annotate(**restriction_questions())
-    related = getattr(model, "route_select_related", ())
+    # Wagtail's own `Page` type has no `route_select_related`.
+    related = getattr(model, "route_select_related", None)
     if related:
         queryset = queryset.select_related(*related)
     try:
@@ -148,7 +143,7 @@ def load_specific(page):
     answers to the restriction questions come with the base row."""
     # A page of Wagtail's own `Page` type (or of a type no longer in the code) is loaded
     # in full all the same: the path query loaded only PATH_FIELDS.
-    specific = fetch(page.specific_class or Page, page.pk, ask=False)
+    specific = fetch(page.specific_class or Page, page.pk)
     for key, value in page.__dict__.items():
         specific.__dict__.setdefault(key, value)
     return specific
@@ -167,7 +162,7 @@ def route(root, request, path_components):
         if not root.live:
             raise Http404
         if ON_PATH not in root.__dict__:
-            # Not loaded by RootPageManager: again, with the restriction questions answered.
+            # Not loaded by RootPageManager: again, through it (it answers the questions).
             root = fetch(type(root), root.pk)
         return RouteResult(remember(root, []))
 

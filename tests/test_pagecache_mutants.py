@@ -18,7 +18,7 @@ from wagtail.models import Site
 
 from home.models import StandardPage
 from pagecache import store
-from tests.factories import publish
+from tests.factories import add_article, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -284,6 +284,24 @@ def test_a_stored_page_is_kept_as_long_as_the_timeout_setting_says(
         assert_hit(client, "/about/")
     with cache_clock_moved_on(601):
         assert "Who we are." in assert_miss(client, "/about/")
+
+
+def test_a_full_page_finds_room_for_new_variants_once_its_stored_ones_expire(
+    client, site_tree, settings, local_memory_cache
+):
+    settings.PSG_PAGECACHE_TIMEOUT = 600
+    settings.PSG_PAGECACHE_MAX_VARIANTS = 1
+    add_article(site_tree["news"], "Ruling in Lima", days_ago=10)
+    add_article(site_tree["news"], "Older news", days_ago=400)
+    warm(client, "/news/?year=2026")
+    with cache_clock_moved_on(599):
+        assert_hit(client, "/news/?year=2026")
+        assert_miss(client, "/news/?year=2025")
+        assert_miss(client, "/news/?year=2025")
+    with cache_clock_moved_on(601):
+        assert_miss(client, "/news/?year=2025")
+    # (Back on the real clock: what was stored at 601 s counts its lifetime from now.)
+    assert_hit(client, "/news/?year=2025")
 
 
 def test_a_page_of_a_second_site_rooted_inside_the_first_is_stored(client, site_tree):

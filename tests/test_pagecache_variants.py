@@ -177,3 +177,26 @@ def test_each_page_keeps_a_few_variants_until_it_changes(client, site, settings)
     add_article(site["news"], "Fresh news from Lima")
     client.get("/news/?year=2025")
     assert_hit(client, "/news/?year=2025")
+
+
+def test_another_pages_variants_do_not_make_room_on_a_full_page(client, site, settings):
+    settings.PSG_PAGECACHE_MAX_VARIANTS = 1
+    client.get("/news/?page=2")
+    assert_hit(client, "/news/?page=2")
+    client.get("/campaigns/?page=1")
+    assert_hit(client, "/campaigns/?page=1")
+    # The news list is still full: its next variant is shown, not stored.
+    assert_rendered_each_time(client, "/news/?year=2025")
+    assert_hit(client, "/news/?page=2")
+
+
+def test_a_variant_a_page_keeps_is_stored_for_every_address_it_has(client, site, settings):
+    """The same listing over https is another address of a variant the page already counts:
+    it is stored too, even when the page has no room for a new one."""
+    settings.PSG_PAGECACHE_MAX_VARIANTS = 1
+    client.get("/news/?page=2")
+    assert_hit(client, "/news/?page=2")
+    first = client.get("/news/?page=2", secure=True)
+    assert (first.status_code, first["X-Cache"]) == (200, "MISS")
+    again = client.get("/news/?page=2", secure=True)
+    assert (again.status_code, again["X-Cache"]) == (200, "HIT")
