@@ -14,8 +14,8 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from modelsearch.backends.base import OrderByFieldError
+from wagtail.blocks import StreamValue
 from wagtail.contrib.search_promotions.models import SearchPromotion
-from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 from wagtail.search.backends import get_search_backend
@@ -95,10 +95,8 @@ def run_search(query, result_type="", campaign=None, sort="", exclude_ids=(), vi
     except OrderByFieldError:
         # A backend that sorts on indexed fields only: news by date, the rest by publication.
         if result_type == "news":
-            news = filtered_pages("", campaign, exclude_ids, visible_pages(NewsArticlePage))
-            newest = news.order_by("-date", "-id")
-        else:
-            newest = pages.order_by("-first_published_at", "-id")
+            pages = filtered_pages("", campaign, exclude_ids, visible_pages(NewsArticlePage))
+        newest = pages.order_by("-date" if result_type == "news" else "-first_published_at", "-id")
         return backend.search(query, newest, order_by_relevance=False)
 
 
@@ -131,19 +129,16 @@ def promoted_results(text, hubs, visible):
 
 
 def read_bodies(pages):
-    """Read the stream fields (bodies) that the pages' text comes from for all the pages at
-    once: one query for the pictures, one for the documents, one for the pages they choose,
-    however many pages hold them, instead of those queries for each page in turn."""
+    """The pages' searched stream fields (bodies) converted together: one query per kind of
+    chosen picture, document or page, whatever the number of pages that hold them."""
     streams = defaultdict(list)  # a StreamField: its (page, stored value) on each page
     for page in pages:
-        searched = {
-            f.field_name for f in page.get_search_fields() if isinstance(f, index.SearchField)
-        }
-        for field in page._meta.concrete_fields:
-            if isinstance(field, StreamField) and field.name in searched:
-                streams[field].append((page, list(getattr(page, field.name).raw_data)))
+        searched = [f for f in page.get_search_fields() if isinstance(f, index.SearchField)]
+        for name in (field.field_name for field in searched):
+            if isinstance(stored := getattr(page, name, None), StreamValue):
+                streams[page._meta.get_field(name)].append((page, stored.raw_data))
     for field, values in streams.items():
-        converted = field.stream_block.bulk_to_python([raw for _page, raw in values])
+        converted = field.stream_block.bulk_to_python([list(raw) for _page, raw in values])
         for (page, _raw), value in zip(values, converted, strict=True):
             setattr(page, field.name, value)
     return pages

@@ -177,8 +177,9 @@ def measure_at_two_sizes(client, site, name):
 def test_queries_do_not_grow_with_content_and_stay_within_budget(client, site, name):
     url, small, large = measure_at_two_sizes(client, site, name)
     # A page of search results reads the pictures in its results' bodies (for their snippets),
-    # so the count follows what the ten results are, never how many pages the site has: it
-    # may fall as the site grows and the results change; it must not rise. Its statistics get
+    # once for all the results of a page type (tests/test_search_results_queries.py), so the
+    # count follows what the ten results are, never how many pages the site has: it may fall
+    # as the site grows and the results change; it must not rise. Its statistics get
     # a savepoint (SAVEPOINT, RELEASE) only because a test runs inside a transaction: the site
     # runs in autocommit and never sends it (tests/test_search_popular.py), so it is not counted.
     if name.startswith("search"):

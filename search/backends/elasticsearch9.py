@@ -15,31 +15,22 @@ logger = logging.getLogger(__name__)
 FOLDING_FILTERS = ["possessive_english", "lowercase", "asciifolding"]
 
 
-def _analyzer(filters):
-    return {"type": "custom", "tokenizer": "standard", "filter": filters}
-
-
 def analysis_settings():
-    """The index's analysis, built when a backend is made rather than at import, so that mutation
-    testing reaches it (docs/testing.md)."""
-    return {
-        "settings": {
-            "analysis": {
-                "filter": {
-                    "possessive_english": {"type": "stemmer", "language": "possessive_english"},
-                    "english_stemmer": {"type": "stemmer", "language": "english"},
-                },
-                "analyzer": {
-                    # Every text field without an explicit analyzer (titles, summaries, bodies,
-                    # campaign and topic names): folded and stemmed, like PostgreSQL's
-                    # psg_english.
-                    "default": _analyzer([*FOLDING_FILTERS, "english_stemmer"]),
-                    # Autocomplete input and spelling: folded but not stemmed.
-                    "folding": _analyzer(FOLDING_FILTERS),
-                },
-            }
-        }
+    """The index's analysis, built with each backend rather than at import (docs/testing.md)."""
+
+    def analyzer(filters):
+        return {"type": "custom", "tokenizer": "standard", "filter": filters}
+
+    languages = {"possessive_english": "possessive_english", "english_stemmer": "english"}
+    stemmers = {name: {"type": "stemmer", "language": lang} for name, lang in languages.items()}
+    # Every text field without an explicit analyzer (titles, summaries, bodies, campaign and
+    # topic names): folded and stemmed, like PostgreSQL's psg_english. Autocomplete input and
+    # spelling: folded but not stemmed.
+    analyzers = {
+        "default": analyzer([*FOLDING_FILTERS, "english_stemmer"]),
+        "folding": analyzer(FOLDING_FILTERS),
     }
+    return {"settings": {"analysis": {"filter": stemmers, "analyzer": analyzers}}}
 
 
 class Elasticsearch9Mapping(stock.Elasticsearch9Mapping):

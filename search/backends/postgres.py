@@ -44,12 +44,8 @@ class SearchQueryCompiler(RankedCompilerMixin, stock.PostgresSearchQueryCompiler
         if not scored:
             return [(object_id, 0.0) for object_id in chosen.values_list("object_id", flat=True)]
         # Scored once chosen: a score reads the body, which the choice does not need.
-        rows = (
-            entries.filter(pk__in=chosen.values("pk"))
-            .annotate(score=self.score(query))
-            .order_by(*NEWEST)
-        )
-        return list(rows.values_list("object_id", "score"))
+        rows = entries.filter(pk__in=chosen.values("pk")).annotate(score=self.score(query))
+        return list(rows.order_by(*NEWEST).values_list("object_id", "score"))
 
 
 class AutocompleteQueryCompiler(stock.PostgresAutocompleteQueryCompiler, SearchQueryCompiler):

@@ -38,9 +38,7 @@ class SearchQueryCompiler(RankedCompilerMixin, stock.SQLiteSearchQueryCompiler):
     def newest(self, config, limit, title_only=False, scored=True):
         rows = self.matches(config, title_only).filter(self.visible("object_id")).order_by("-pk")
         if not scored:
-            return [
-                (object_id, 0.0) for object_id in rows[:limit].values_list("object_id", flat=True)
-            ]
+            return [(pk, 0.0) for pk in rows[:limit].values_list("object_id", flat=True)]
         return list(rows[:limit].values_list("object_id", "score"))
 
 
