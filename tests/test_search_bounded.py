@@ -154,14 +154,42 @@ def test_other_searches_are_bounded_too_and_searches_on_chosen_fields_are_not(he
 
 
 def test_the_backends_override_only_what_this_modelsearch_version_has():
-    """ranked.py overrides the two methods every modelsearch backend implements: a new
-    modelsearch release must be checked against it before this version number changes."""
+    """ranked.py and elasticsearch9.py override private methods of modelsearch's classes: a new
+    modelsearch release must be checked against them before this version number changes."""
     from importlib.metadata import version
 
     from modelsearch.backends.base import BaseSearchResults
 
+    from search.backends import elasticsearch9, ranked
+
     assert version("modelsearch") == "1.3.2"
     assert {"_do_search", "_do_count"} <= set(vars(BaseSearchResults))
+    overriders = [
+        ranked.RankedResultsMixin,
+        elasticsearch9.ParentLinkFilters,
+        elasticsearch9.Elasticsearch9SearchQueryCompiler,
+        elasticsearch9.Elasticsearch9SearchResults,
+    ]
+    stock = [
+        elasticsearch9.stock.Elasticsearch9SearchQueryCompiler,
+        elasticsearch9.stock.Elasticsearch9SearchResults,
+    ]
+    private = {
+        name
+        for cls in overriders
+        for name in vars(cls)
+        if name.startswith("_") and not name.startswith("__")
+    }
+    own = {"_config"}  # ranked.py's own helper, not an override
+    overridden = {
+        "_do_search",
+        "_do_count",
+        "_get_filters_from_where_node",
+        "_compile_plaintext_query",
+    }
+    assert private - own == overridden
+    for name in private - own:
+        assert any(callable(getattr(cls, name, None)) for cls in stock), name
 
 
 @pytest.mark.django_db
