@@ -151,6 +151,16 @@ def _clean_caches():
 
 
 @pytest.fixture
+def es_default(settings):
+    """The site searches through a faked Elasticsearch 9 (tests/es_fake.py), which it yields."""
+    from tests.es_fake import FakeElasticsearch, es_config
+
+    settings.WAGTAILSEARCH_BACKENDS = {"default": es_config()}
+    with FakeElasticsearch().installed() as fake:
+        yield fake
+
+
+@pytest.fixture
 def home_page(db):
     """The home page the migrations create."""
     from home.models import HomePage

@@ -6,27 +6,19 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from tests.es_fake import FakeElasticsearch, _error, es_config
+from tests.es_fake import _error
 from tests.factories import add_article
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def fake(settings):
-    settings.WAGTAILSEARCH_BACKENDS = {"default": es_config()}
-    server = FakeElasticsearch()
-    with server.installed():
-        yield server
-
-
 def test_a_search_that_fails_after_its_count_shows_no_pages_and_is_logged(
-    client, fake, site_tree, caplog, monkeypatch
+    client, es_default, site_tree, caplog, monkeypatch
 ):
     add_article(site_tree["news"], "Fujimori extradition hearing")
     call_command("update_index", stdout=StringIO())
     failure = _error(500, "search_phase_execution_exception", "all shards failed")
-    monkeypatch.setattr(fake, "_search", lambda request: failure)
+    monkeypatch.setattr(es_default, "_search", lambda request: failure)
 
     response = client.get("/search/", {"q": "Fujimori", "type": "news"})
     assert response.status_code == 200

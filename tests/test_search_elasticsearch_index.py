@@ -18,7 +18,6 @@ from wagtail.search.backends import get_search_backend
 
 from home.models import StandardPage
 from membership.models import JoinPage
-from tests.es_fake import FakeElasticsearch, es_config
 from tests.factories import add_article, publish
 
 PAGE_INDEX = "psgtest_wagtailcore_page"
@@ -27,15 +26,7 @@ ENGLISH_STEMMERS = {"english", "light_english", "minimal_english", "porter2", "l
 
 
 @pytest.fixture
-def fake(settings):
-    settings.WAGTAILSEARCH_BACKENDS = {"default": es_config()}
-    server = FakeElasticsearch()
-    with server.installed():
-        yield server
-
-
-@pytest.fixture
-def indexed(fake, site_tree):
+def indexed(es_default, site_tree):
     """A page of every type the site has, indexed by ``update_index``."""
     home = site_tree["home"]
     add_article(
@@ -44,13 +35,13 @@ def indexed(fake, site_tree):
     publish(home.add_child(instance=StandardPage(title="About us", slug="about", intro="Who.")))
     publish(home.add_child(instance=JoinPage(title="Join", slug="join", intro="Become a member.")))
     call_command("update_index", stdout=StringIO())
-    return fake
+    return es_default
 
 
-def created_index(fake):
+def created_index(es_default):
     """The settings sent when the page index was created."""
     [create] = [
-        r for r in fake.of("PUT") if r.path.count("/") == 1 and r.index.startswith(PAGE_INDEX)
+        r for r in es_default.of("PUT") if r.path.count("/") == 1 and r.index.startswith(PAGE_INDEX)
     ]
     return create.body["settings"]
 
@@ -132,11 +123,11 @@ def test_autocomplete_is_folded_but_not_stemmed(indexed):
 # --- The mapping of every page type ----------------------------------------------------------
 
 
-def searched_fields(fake):
+def searched_fields(es_default):
     """{field: weight} of the words query the site search sends."""
-    fake.clear()
+    es_default.clear()
     Client().get("/search/", {"q": "peru"})
-    [request] = fake.of("POST", "/_count")
+    [request] = es_default.of("POST", "/_count")
     [(kind, clause)] = request.body["query"]["bool"]["must"].items()
     weights = {}
     for name in clause["fields"] if kind == "multi_match" else clause:

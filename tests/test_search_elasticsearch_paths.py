@@ -27,7 +27,6 @@ from campaigns.models import CampaignPage
 from home.models import StandardPage
 from news.models import NewsArticlePage
 from search.views import RESULTS_PER_PAGE
-from tests.es_fake import FakeElasticsearch, es_config
 from tests.factories import add_article, publish
 
 TYPES = ["", "news", "campaign", "page"]
@@ -42,15 +41,7 @@ def path_id(path):
 
 
 @pytest.fixture
-def fake(settings):
-    settings.WAGTAILSEARCH_BACKENDS = {"default": es_config()}
-    server = FakeElasticsearch()
-    with server.installed():
-        yield server
-
-
-@pytest.fixture
-def es_site(fake, site_tree):
+def es_site(es_default, site_tree):
     """Live pages of every kind, and pages no visitor may see, all indexed in the fake."""
     home, news = site_tree["home"], site_tree["news"]
     fujimori, truth = site_tree["fujimori"], site_tree["truth"]
@@ -79,7 +70,7 @@ def es_site(fake, site_tree):
         )
 
     call_command("update_index", stdout=StringIO())
-    fake.clear()
+    es_default.clear()
     return site_tree
 
 
@@ -129,9 +120,9 @@ def words(body):
     return found
 
 
-def sort_fields(fake, request):
+def sort_fields(es_default, request):
     """[(field, its mapped type, order)] of a search's sort, [] when ranked by relevance."""
-    index = fake.index_named(request.index)
+    index = es_default.index_named(request.index)
     fields = []
     for key in request.body.get("sort", []):
         [(field, order)] = key.items() if isinstance(key, dict) else [(key, "asc")]
@@ -144,9 +135,9 @@ def sort_fields(fake, request):
 
 
 @pytest.mark.django_db
-def test_the_index_holds_drafts_and_private_pages_that_only_filters_keep_out(fake, es_site):
+def test_the_index_holds_drafts_and_private_pages_that_only_filters_keep_out(es_default, es_site):
     # Without them, a query that lost its filters would still find nothing to show.
-    index = fake.index_named("psgtest_wagtailcore_page")
+    index = es_default.index_named("psgtest_wagtailcore_page")
     indexed = {int(pk) for pk in index.documents}
     assert visible() <= indexed
     assert {Page.objects.get(pk=pk).title for pk in hidden() & indexed} == {
@@ -164,29 +155,29 @@ def test_the_index_holds_drafts_and_private_pages_that_only_filters_keep_out(fak
 
 @pytest.mark.django_db
 def test_every_search_path_sends_the_live_public_type_and_campaign_filters(
-    client, fake, es_site, subtests
+    client, es_default, es_site, subtests
 ):
     # One site for every path, since each only reads it; a failing path is reported by name.
     for path in EVERY_PATH:
-        fake.clear()
+        es_default.clear()
         with subtests.test(path=path_id(path)):
-            check_filters_sent(client, fake, path)
+            check_filters_sent(client, es_default, path)
 
 
-def check_filters_sent(client, fake, path):
+def check_filters_sent(client, es_default, path):
     result_type, sort, campaign = path
     response = search(client, result_type, sort, campaign)
     assert response.status_code == 200
 
-    requests = fake.searches()
+    requests = es_default.searches()
     assert requests, "the search sent nothing to Elasticsearch"
     expected = visible(result_type, campaign)
     for request in requests:
         # Count and search alike: exactly the live, public pages of the chosen type/campaign.
-        assert titles(fake.admitted(request)) == titles(expected), request
+        assert titles(es_default.admitted(request)) == titles(expected), request
         assert "peru" in words(request.body["query"])
-    for request in fake.of("POST", "/_search"):
-        ordering = sort_fields(fake, request)
+    for request in es_default.of("POST", "/_search"):
+        ordering = sort_fields(es_default, request)
         if sort == "newest":
             assert ordering[:1] and ordering[0][1:] == ("date", "desc"), ordering
         else:
@@ -194,52 +185,52 @@ def check_filters_sent(client, fake, path):
 
 
 @pytest.mark.django_db
-def test_promoted_pages_are_left_out_of_the_query_but_its_filters_stay(client, fake, es_site):
+def test_promoted_pages_are_left_out_of_the_query_but_its_filters_stay(client, es_default, es_site):
     about = StandardPage.objects.get(slug="about")
     SearchPromotion.objects.create(
         query=Query.get("peru"), page=about, sort_order=0, description="Who we are."
     )
     response = search(client)
     assert [pick["page_id"] for pick in response.context["promoted"]] == [about.pk]
-    for request in fake.searches():
-        assert titles(fake.admitted(request)) == titles(visible(exclude=[about.pk]))
+    for request in es_default.searches():
+        assert titles(es_default.admitted(request)) == titles(visible(exclude=[about.pk]))
     # Filtered searches show no promotions and keep every visible page of their kind.
-    fake.clear()
+    es_default.clear()
     search(client, "page", "newest")
-    for request in fake.searches():
-        assert titles(fake.admitted(request)) == titles(visible("page"))
+    for request in es_default.searches():
+        assert titles(es_default.admitted(request)) == titles(visible("page"))
 
 
 @pytest.mark.django_db
-def test_page_two_asks_for_the_next_results_with_the_same_filters(client, fake, es_site):
+def test_page_two_asks_for_the_next_results_with_the_same_filters(client, es_default, es_site):
     news = es_site["news"]
     for n in range(12):
         add_article(news, f"Perú round-up {n}", days_ago=100 + n)
     call_command("update_index", stdout=StringIO())
-    fake.clear()
-    fake.hits = sorted(visible("news"), reverse=True)
+    es_default.clear()
+    es_default.hits = sorted(visible("news"), reverse=True)
 
     response = search(client, "news", page=2)
     assert response.status_code == 200
-    [search_request] = fake.of("POST", "/_search")
+    [search_request] = es_default.of("POST", "/_search")
     assert search_request.body["from"] == RESULTS_PER_PAGE
-    for request in fake.searches():
-        assert titles(fake.admitted(request)) == titles(visible("news"))
+    for request in es_default.searches():
+        assert titles(es_default.admitted(request)) == titles(visible("news"))
     shown = [item["page"].pk for item in response.context["results"]]
-    assert shown == fake.hits[RESULTS_PER_PAGE : 2 * RESULTS_PER_PAGE]
-    assert f"{len(fake.hits)} results for" in response.content.decode()
+    assert shown == es_default.hits[RESULTS_PER_PAGE : 2 * RESULTS_PER_PAGE]
+    assert f"{len(es_default.hits)} results for" in response.content.decode()
 
 
 @pytest.mark.django_db
-def test_suggestions_query_titles_with_the_live_public_filters(client, fake, es_site):
-    fake.hits = sorted(visible() | hidden(), reverse=True)
+def test_suggestions_query_titles_with_the_live_public_filters(client, es_default, es_site):
+    es_default.hits = sorted(visible() | hidden(), reverse=True)
     response = client.get("/search/suggest/", {"q": "peru"})
     assert response.status_code == 200
-    [request] = fake.searches()
-    assert titles(fake.admitted(request)) == titles(visible())
+    [request] = es_default.searches()
+    assert titles(es_default.admitted(request)) == titles(visible())
     assert "_edgengrams" in json.dumps(request.body["query"])
     suggested = [result["title"] for result in json.loads(response.content)["results"]]
-    shown = [pk for pk in fake.hits if pk in visible()][: len(suggested)]
+    shown = [pk for pk in es_default.hits if pk in visible()][: len(suggested)]
     assert suggested == [Page.objects.get(pk=pk).title for pk in shown]
     assert not {"Perú draft", "Withdrawn Perú story", "Perú briefing"} & set(suggested)
 
@@ -249,16 +240,16 @@ def test_suggestions_query_titles_with_the_live_public_filters(client, fake, es_
 
 @pytest.mark.django_db
 def test_visitors_see_what_they_may_find_in_the_servers_order_and_never_a_hidden_page(
-    client, fake, es_site, subtests
+    client, es_default, es_site, subtests
 ):
     # One site for every path, since each only reads it; a failing path is reported by name.
     for path in EVERY_PATH:
-        fake.hits = None
+        es_default.hits = None
         with subtests.test(path=path_id(path)):
-            check_visitor_sees(client, fake, path)
+            check_visitor_sees(client, es_default, path)
 
 
-def check_visitor_sees(client, fake, path):
+def check_visitor_sees(client, es_default, path):
     result_type, sort, campaign = path
     expected = visible(result_type, campaign)
 
@@ -275,7 +266,7 @@ def check_visitor_sees(client, fake, path):
 
     # A server that answers with drafts and private pages too (an index out of step with the
     # site): the visitor sees only the pages they may see, in the server's order.
-    fake.hits = [
+    es_default.hits = [
         pk
         for pair in itertools.zip_longest(
             sorted(hidden(), reverse=True), sorted(visible(), reverse=True)
@@ -286,14 +277,14 @@ def check_visitor_sees(client, fake, path):
     response = search(client, result_type, sort, campaign)
     assert response.status_code == 200
     shown = [item["page"].pk for item in response.context["results"]]
-    assert shown == [pk for pk in fake.hits[:RESULTS_PER_PAGE] if pk in expected]
+    assert shown == [pk for pk in es_default.hits[:RESULTS_PER_PAGE] if pk in expected]
     html = response.content.decode()
     for page in Page.objects.filter(pk__in=hidden()):
         assert f'href="{page.url}"' not in html, page.title
 
 
 @pytest.mark.django_db
-def test_newest_news_of_a_campaign_lists_its_articles_newest_first(client, fake, es_site):
+def test_newest_news_of_a_campaign_lists_its_articles_newest_first(client, es_default, es_site):
     news, truth = es_site["news"], es_site["truth"]
     for n in range(RESULTS_PER_PAGE):
         add_article(news, f"Perú: Truth Commission update {n}", [truth], days_ago=n)
@@ -309,9 +300,9 @@ def test_newest_news_of_a_campaign_lists_its_articles_newest_first(client, fake,
 
 
 @pytest.mark.django_db
-def test_results_show_titles_links_and_highlights_in_the_servers_order(client, fake, es_site):
+def test_results_show_titles_links_and_highlights_in_the_servers_order(client, es_default, es_site):
     first, second, third = NewsArticlePage.objects.live().public().order_by("pk")
-    fake.hits = [second.pk, first.pk, third.pk]
+    es_default.hits = [second.pk, first.pk, third.pk]
     html = search(client, "news").content.decode()
     positions = [html.index(f'href="{page.url}"') for page in (second, first, third)]
     assert positions == sorted(positions)
@@ -324,12 +315,12 @@ def test_results_show_titles_links_and_highlights_in_the_servers_order(client, f
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("failure", [503, 500, "unreachable", "no index"])
-def test_a_failing_server_gives_the_search_page_not_an_error(fake, es_site, failure, caplog):
+def test_a_failing_server_gives_the_search_page_not_an_error(es_default, es_site, failure, caplog):
     if failure == "no index":
-        fake.indices.clear()
-        fake.aliases.clear()
+        es_default.indices.clear()
+        es_default.aliases.clear()
     else:
-        fake.search_error = failure
+        es_default.search_error = failure
     client = Client(raise_request_exception=False)
     with caplog.at_level(logging.ERROR):
         response = search(client)

@@ -20,19 +20,10 @@ from wagtail.search.backends import get_search_backend
 from search.models import SearchSynonym
 from search.spelling import correct
 from search.synonyms import parse
-from tests.es_fake import FakeElasticsearch, es_config
+from tests.es_fake import es_config
 from tests.factories import add_article
 
 ES_URL = os.environ.get("ELASTICSEARCH_URL", "")
-
-
-@pytest.fixture
-def es_default(settings):
-    """The site searches through the (faked) Elasticsearch."""
-    settings.WAGTAILSEARCH_BACKENDS = {"default": es_config()}
-    fake = FakeElasticsearch()
-    with fake.installed():
-        yield fake
 
 
 @pytest.fixture

@@ -6,37 +6,30 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from tests.es_fake import FakeElasticsearch, es_config
 from tests.factories import add_article
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def fake(settings):
-    settings.WAGTAILSEARCH_BACKENDS = {"default": es_config()}
-    server = FakeElasticsearch()
-    with server.installed():
-        yield server
-
-
-def test_the_spelling_request_asks_for_suggestions_and_no_pages(client, fake, site_tree):
+def test_the_spelling_request_asks_for_suggestions_and_no_pages(client, es_default, site_tree):
     article = add_article(site_tree["news"], "Fujimori extradition hearing")
     call_command("update_index", stdout=StringIO())
-    fake.hits = [article.pk]  # what the server finds for the corrected words
-    fake.suggestions = {"fujimory": "fujimori"}
+    es_default.hits = [article.pk]  # what the server finds for the corrected words
+    es_default.suggestions = {"fujimory": "fujimori"}
     response = client.get("/search/", {"q": "Fujimory"})
     assert response.status_code == 200
     assert response.context["corrected_query"] == "Fujimori"
-    [request] = fake.suggest_requests()
+    [request] = es_default.suggest_requests()
     assert request.body["size"] == 0
     assert set(request.body) == {"suggest", "size"}
 
 
-def test_a_failing_spelling_request_is_logged_for_the_operator(client, fake, site_tree, caplog):
+def test_a_failing_spelling_request_is_logged_for_the_operator(
+    client, es_default, site_tree, caplog
+):
     add_article(site_tree["news"], "Fujimori extradition hearing")
     call_command("update_index", stdout=StringIO())
-    fake.search_error = 500
+    es_default.search_error = 500
     response = client.get("/search/", {"q": "Fujimory"})
     assert response.status_code == 200
     assert "corrected_query" not in response.context
@@ -46,10 +39,10 @@ def test_a_failing_spelling_request_is_logged_for_the_operator(client, fake, sit
     assert "Elasticsearch spelling suggestions failed: none shown" in messages
 
 
-def test_a_failing_server_says_no_results_and_is_logged(client, fake, site_tree, caplog):
+def test_a_failing_server_says_no_results_and_is_logged(client, es_default, site_tree, caplog):
     add_article(site_tree["news"], "Fujimori extradition hearing")
     call_command("update_index", stdout=StringIO())
-    fake.search_error = 500
+    es_default.search_error = 500
     response = client.get("/search/", {"q": "Fujimori", "type": "news"})
     assert response.status_code == 200
     assert response.context["total"] == 0
