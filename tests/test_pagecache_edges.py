@@ -43,19 +43,6 @@ def test_a_page_served_as_a_preview_is_not_stored(client):
     assert_hit(client, "/about/")
 
 
-@pytest.mark.parametrize(
-    "cache_control", ['no-cache="Set-Cookie"', 'private="Set-Cookie", max-age=600']
-)
-def test_a_directive_naming_header_fields_still_keeps_the_page_out(client, cache_control):
-    def mark(response):
-        response["Cache-Control"] = cache_control
-
-    with about_page_answering(mark):
-        for _ in range(2):
-            response, state, _html = get(client, "/about/")
-            assert (response.status_code, state) == (200, "MISS")
-
-
 def test_pages_are_stored_down_to_eight_levels_and_rendered_below(client, site_tree):
     """Only the first eight levels of an address are looked up (store.MAX_PATH_DEPTH): a page
     deeper than that could not be found stale, so it is never stored."""

@@ -131,7 +131,15 @@ def test_a_page_answering_anything_but_200_is_not_stored(client, site, status):
 
 
 @pytest.mark.parametrize(
-    "cache_control", ["private, max-age=600", "no-store", "max-age=0, no-cache"]
+    "cache_control",
+    [
+        "private, max-age=600",
+        "no-store",
+        "max-age=0, no-cache",
+        # A directive that names header fields still keeps the whole page out.
+        'no-cache="Set-Cookie"',
+        'private="Set-Cookie", max-age=600',
+    ],
 )
 def test_a_response_marked_private_or_not_for_caching_is_not_stored(client, site, cache_control):
     def mark(response):
