@@ -1,9 +1,10 @@
 """Every public page type renders in a fixed number of SQL queries, however much content.
 
 The target is at most 10 queries per page (TARGET); pages that still need more have their
-current need as a budget in PAGE_BUDGETS, which may only go down. Each test renders a page
+current need as a budget in PAGE_BUDGETS, which may only go down. The test renders every page
 with a small site, adds many more articles (in bulk, through the same helper the benchmarks
-use) and renders the same kind of page again: the number of queries must not grow. The page
+use) and renders each page again: the number of queries must not grow. Each page is a subtest
+of its own, so a failure names the page. The page
 cache is off here, so every request really renders; one warm-up request first fills the
 per-process caches (site root paths, image renditions), the cached site data and the cached
 filter choices, the way any running server has them filled.
@@ -159,39 +160,51 @@ def render(client, url):
     return response, [query["sql"] for query in queries.captured_queries]
 
 
-def measure_at_two_sizes(client, site, name):
-    index = name.startswith("search")
-    site.grow_to(SMALL, index=index)
-    url = site.url(name)
-    response, small = render(client, url)
-    # Every page in PAGES exists: a missing or broken one fails here, it is never skipped.
-    assert response.status_code == 200, url
-    site.grow_to(LARGE, index=index)
-    url = site.url(name)
-    response, large = render(client, url)
-    assert response.status_code == 200, url
-    return url, small, large
+def measured(client, site):
+    """Each page's address, status and queries, with the site as it is now."""
+    pages = {}
+    for name in PAGES:
+        url = site.url(name)
+        response, queries = render(client, url)
+        if name.startswith("search"):
+            # Its statistics get a savepoint (SAVEPOINT, RELEASE) only because a test runs
+            # inside a transaction: the site runs in autocommit and never sends it
+            # (tests/test_search_popular.py), so it is not counted.
+            savepoint = ("SAVEPOINT", "RELEASE SAVEPOINT")
+            queries = [q for q in queries if not q.startswith(savepoint)]
+        pages[name] = (url, response.status_code, queries)
+    return pages
 
 
-@pytest.mark.parametrize("name", PAGES)
-def test_queries_do_not_grow_with_content_and_stay_within_budget(client, site, name):
-    url, small, large = measure_at_two_sizes(client, site, name)
-    # A page of search results reads the pictures in its results' bodies (for their snippets),
-    # once for all the results of a page type (tests/test_search_results_queries.py), so the
-    # count follows what the ten results are, never how many pages the site has: it may fall
-    # as the site grows and the results change; it must not rise. Its statistics get
-    # a savepoint (SAVEPOINT, RELEASE) only because a test runs inside a transaction: the site
-    # runs in autocommit and never sends it (tests/test_search_popular.py), so it is not counted.
-    if name.startswith("search"):
-        savepoint = ("SAVEPOINT", "RELEASE SAVEPOINT")
-        small, large = ([q for q in sql if not q.startswith(savepoint)] for sql in (small, large))
-    grew = f"{name}: {len(small)} queries with {SMALL} articles, {len(large)} with {LARGE}\n"
-    if name.startswith("search"):
-        assert len(large) <= len(small) + 2, grew + "\n".join(large)
-    else:
-        assert len(large) == len(small), grew + "\n".join(large)
-    budget = PAGE_BUDGETS.get(name, TARGET)
-    assert len(large) <= budget, f"{name} ({url}): {len(large)} queries\n" + "\n".join(large)
+def test_queries_do_not_grow_with_content_and_stay_within_budget(client, site, subtests):
+    """Every page type, rendered with SMALL articles and again with LARGE (one site grown
+    once, each page a subtest of its own)."""
+    site.grow_to(SMALL, index=True)
+    before = measured(client, site)
+    site.grow_to(LARGE, index=True)
+    after = measured(client, site)
+    for name in PAGES:
+        with subtests.test(page=name):
+            (small_url, small_status, small), (url, status, large) = before[name], after[name]
+            # Every page in PAGES exists: a missing or broken one fails here, never skipped.
+            assert small_status == 200, small_url
+            assert status == 200, url
+            grew = (
+                f"{name}: {len(small)} queries with {SMALL} articles, {len(large)} with {LARGE}\n"
+            )
+            if name.startswith("search"):
+                # A page of search results reads the pictures in its results' bodies (for
+                # their snippets), once for all the results of a page type
+                # (tests/test_search_results_queries.py), so the count follows what the ten
+                # results are, never how many pages the site has: it may fall as the site
+                # grows and the results change; it must not rise.
+                assert len(large) <= len(small) + 2, grew + "\n".join(large)
+            else:
+                assert len(large) == len(small), grew + "\n".join(large)
+            budget = PAGE_BUDGETS.get(name, TARGET)
+            assert len(large) <= budget, f"{name} ({url}): {len(large)} queries\n" + "\n".join(
+                large
+            )
 
 
 def test_bulk_articles_are_complete_pages(client, site):
