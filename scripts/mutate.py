@@ -1,6 +1,6 @@
 """Mutation testing of the riskiest modules: `make mutate`, or `make mutate MODULE=pagecache`.
 
-    python scripts/mutate.py [MODULE ...] [--max-minutes 20] [--survivors DIR]
+    python scripts/mutate.py [MODULE ...] [--max-minutes 20] [--children N] [--survivors DIR]
 
 For each module (all of them, smallest first, when none is named) this copies the project to
 build/mutate/<module>/, runs mutmut there over the module's files with only the module's own
@@ -15,9 +15,10 @@ each module have its own configuration (pyproject's [tool.mutmut] table, written
 Two things make it fit a small machine:
 - mutmut forks one process per mutant from a process that has already imported Django and the
   tests, and runs only the tests that call the mutated function, stopping at the first failure;
-- each mutant's test session reuses one migrated test database (--reuse-db): a SQLite file
-  named by PSG_TEST_SQLITE_FILE (psg/settings/test.py), or the PostgreSQL test database for the
-  PostgreSQL search backend, instead of migrating a new one.
+- each mutant's test session reuses a migrated test database (--reuse-db): a SQLite file
+  named by PSG_TEST_SQLITE_FILE (psg/settings/test.py), or a PostgreSQL test database for the
+  modules that run there, instead of migrating a new one; with one mutant per CPU at once,
+  each session takes a test database of its own (a slot, tests/conftest.py).
 
 mutmut mutates the code inside functions and methods only, and leaves decorated functions alone.
 So that views such as `search` (@require_GET) and properties are mutated too, the copy has its
@@ -290,8 +291,11 @@ def run_module(name, module, args):
         move_decorators(dest / file)
     configure(dest, module, tests)
 
-    # One mutant at a time: the tests of two mutants would share one test database.
-    command = [sys.executable, "-m", "mutmut", "run", "--max-children", "1"]
+    # Mutants run `--children` at a time, each test session on a test database of its own
+    # (a slot, tests/conftest.py), so that two mutants' tests never share one.
+    env["PSG_TEST_DB_SLOTS"] = str(args.children)
+    env["PSG_TEST_DB_SLOTS_DIR"] = str(WORK / "db" / f"{name}-slots")
+    command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(args.children)]
     command += mutmut_patterns(module)
     log_path = WORK / f"{name}.log"
     print(f"== {name}: {', '.join(module.targets)} with {len(tests)} test file(s)", flush=True)
@@ -481,6 +485,12 @@ def main(argv):
         type=float,
         default=float(os.environ.get("MUTATE_MAX_MINUTES", "20")),
         help="stop a module's run after this long and report what was tried",
+    )
+    parser.add_argument(
+        "--children",
+        type=int,
+        default=int(os.environ.get("MUTATE_CHILDREN", os.cpu_count() or 1)),
+        help="mutants tested at once (default: one per CPU)",
     )
     parser.add_argument("--survivors", default=str(WORK / "survivors"))
     parser.add_argument(

@@ -131,6 +131,48 @@ def pytest_configure(config):
         config.pluginmanager.register(_GroupedNodeIds(), "psg-grouped-node-ids")
 
 
+# Mutation testing (scripts/mutate.py) runs the test sessions of several mutants at once. It
+# sets PSG_TEST_DB_SLOTS to how many, and PSG_TEST_DB_SLOTS_DIR to a folder: each session takes
+# the first slot no other running session holds (a lock on a file there, let go when the
+# session's process ends) and uses that slot's test database, kept between sessions with
+# --reuse-db. Two sessions never share a test database. Unset, nothing changes.
+_held_slot = []
+
+
+def _take_slot(folder, slots):
+    import fcntl
+    import time
+
+    folder.mkdir(parents=True, exist_ok=True)
+    while True:
+        for number in range(slots):
+            lock = open(folder / f"slot{number}.lock", "w")  # noqa: SIM115 - held until exit
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.close()
+                continue
+            _held_slot.append(lock)
+            return number
+        time.sleep(0.2)  # a session that just ended has not let go of its slot yet
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    slots = int(os.environ.get("PSG_TEST_DB_SLOTS") or 0)
+    if slots < 2:
+        return
+    from django.conf import settings
+
+    slot = _take_slot(Path(os.environ["PSG_TEST_DB_SLOTS_DIR"]), slots)
+    for database in settings.DATABASES.values():
+        test = database.setdefault("TEST", {})
+        default = "" if database["ENGINE"].endswith("sqlite3") else f"test_{database['NAME']}"
+        name = test.get("NAME") or default
+        if name and name != ":memory:":
+            test["NAME"] = f"{name}_slot{slot}"
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """pytest-django's test database, left with the rows the migrations made when the run ends
