@@ -1,5 +1,6 @@
 """Typos made by swapping two letters are forgiven like the others: anywhere in the word,
-the last two letters included (on SQLite and PostgreSQL, through /search/)."""
+the last two letters included (on SQLite and PostgreSQL, through /search/); on PostgreSQL a
+long word two edits away is corrected too."""
 
 import pytest
 
@@ -32,3 +33,11 @@ def test_a_word_of_four_letters_is_corrected(client, site_tree):
     add_article(site_tree["news"], "Elections in Peru")
     response = client.get("/search/", {"q": "Pery"})
     assert response.context["corrected_query"] == "Peru"
+
+
+def test_a_long_word_two_edits_away_is_corrected_on_postgresql(client, site_tree):
+    run_in_pass("postgresql", "SQLite looks one edit away only (docs/search.md)")
+    article = add_article(site_tree["news"], "Extradition hearing in Santiago")
+    response = client.get("/search/", {"q": "extradiccion"})  # a letter changed, one added
+    assert response.context.get("corrected_query") == "extradition"
+    assert [item["page"].pk for item in response.context["results"]] == [article.pk]
