@@ -1,5 +1,5 @@
 """Bounded ranking's edges (search/backends/ranked.py): exactly as many matches as the limit,
-and pages whose scores are equal."""
+pages whose scores are equal, and results read in any order."""
 
 import pytest
 from django.test import Client
@@ -38,3 +38,18 @@ def test_pages_with_equal_scores_are_listed_last_added_first(client, site_tree):
         for days in (0, 30)
     )
     assert result_ids(get(client, q="guanaco")) == [last_added.pk, first_added.pk]
+
+
+@pytest.mark.django_db
+def test_results_read_in_any_order_agree(site_tree):
+    """Whether the results were capped, a slice's count and the results themselves agree
+    whichever is asked first (the site's own search configuration, accents folded)."""
+    from wagtail.models import Page
+
+    news = site_tree["news"]
+    older, newer = (add_article(news, f"Elections in Arequipa {n}") for n in (1, 2))
+    results = Page.objects.live().search("Arequípa")
+    assert results.capped is False
+    assert results[:1].count() == 1
+    assert results[1:].count() == 1
+    assert [page.pk for page in results] == [newer.pk, older.pk]

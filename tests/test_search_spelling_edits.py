@@ -41,3 +41,25 @@ def test_a_long_word_two_edits_away_is_corrected_on_postgresql(client, site_tree
     response = client.get("/search/", {"q": "extradiccion"})  # a letter changed, one added
     assert response.context.get("corrected_query") == "extradition"
     assert [item["page"].pk for item in response.context["results"]] == [article.pk]
+
+
+@pytest.mark.parametrize(
+    ("titles", "typed", "expected"),
+    [
+        # One edit beats two, even when the word two edits away comes first alphabetically.
+        (["Water in Cajamarca", "Cajamaraca district"], "cajamarka", "cajamarca"),
+        # Six letters or more may be two edits away ...
+        (["Curfew in Ayacucho"], "ayacuc", "ayacucho"),
+        # ... five or fewer only one.
+        (["Cerro de Pasco"], "paszy", None),
+    ],
+)
+def test_postgresql_corrects_with_the_fewest_edits_a_words_length_allows(
+    client, site_tree, titles, typed, expected
+):
+    run_in_pass("postgresql", "SQLite looks one edit away only (docs/search.md)")
+    for title in titles:
+        add_article(site_tree["news"], title)
+    response = client.get("/search/", {"q": typed})
+    assert response.status_code == 200
+    assert response.context.get("corrected_query") == expected
