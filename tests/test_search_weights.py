@@ -1,4 +1,5 @@
-"""SQLite: how much a word in a page's title weighs against the same word in its body.
+"""How much a word in a page's title weighs against the same word in its body (SQLite), and
+how often it is said (both databases).
 
 The FTS5 backend scores matches with ``bm25()`` weighted by column: the title four times the
 body (docs/search.md). FTS5 multiplies each occurrence of a word by its column's weight before
@@ -52,3 +53,15 @@ def test_suggestions_put_the_closest_title_first_not_the_newest(client, site_tre
 
     response = client.get(SUGGEST_URL, {"q": "zorz"})
     assert [result["title"] for result in response.json()["results"]] == ["Zorzales", long_title]
+
+
+@pytest.mark.django_db
+def test_a_page_that_says_more_about_the_word_ranks_above_a_newer_one_that_says_it_once(
+    client, site_tree
+):
+    """On both databases: bodies of the same length, the word nine times in the older page's
+    body and once in the newer one's (neither title has it)."""
+    news = site_tree["news"]
+    often = page(news, "Weekly note x", "zorzal " * 9)
+    once = page(news, "Weekly note x", "zorzal")
+    assert result_ids(get(client, q="zorzal")) == [often.pk, once.pk]
