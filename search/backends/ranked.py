@@ -1,7 +1,9 @@
 """Bounded ranking for the database backends (docs/search.md, "Speed").
 
 The matches are read once, newest first, up to ``CANDIDATES`` (plus the ``TITLE_CANDIDATES``
-newest title matches when there are more), scored in the same statement and sorted here. ``_do_search``/``_do_count`` are pinned by tests/test_search_bounded.py.
+newest title matches when there are more), scored in the same statement and sorted here.
+modelsearch's own results fetch through the compiler's ``search`` below; ``_do_count`` is
+pinned by tests/test_search_bounded.py.
 """
 
 from django.db.models import BigIntegerField, Exists, OuterRef
@@ -73,16 +75,11 @@ class RankedCompilerMixin:
 
 
 class RankedResultsMixin:
-    """Search results mix-in: bounded searches are counted from their candidates."""
+    """Search results mix-in: bounded searches are counted from their candidates (modelsearch's
+    results already fetch through the compiler's ``search``)."""
 
     def _config(self):
         return self.query_compiler.get_config(self.backend)
-
-    def _do_search(self):
-        if not self.query_compiler.bounded():
-            return super()._do_search()
-        compiler = self.query_compiler
-        return list(compiler.search(self._config(), self.start, self.stop, self._score_field))
 
     def _do_count(self):
         if not self.query_compiler.bounded():
