@@ -90,6 +90,13 @@ def test_a_common_word_ranks_the_newest_matches_and_the_newest_title_matches(cli
 
 
 @pytest.mark.django_db
+def test_the_title_matches_are_found_with_accents_and_case_folded_too(client, herd):
+    ids, response = all_result_ids(client, q="ALPÁCA")
+    assert response.context["capped"] is True
+    assert ids[0] == herd["old_title_match"].pk
+
+
+@pytest.mark.django_db
 def test_under_the_limit_everything_is_ranked_and_counted(client, herd):
     response = search(client, q="census")
     assert result_ids(response) == [herd["old_title_match"].pk]
