@@ -90,6 +90,18 @@ def test_a_common_word_ranks_the_newest_matches_and_the_newest_title_matches(cli
 
 
 @pytest.mark.django_db
+def test_only_the_newest_title_matches_join_a_capped_search(client, site_tree):
+    news = site_tree["news"]
+    # Three title matches added first, then more passing mentions than the limit.
+    titled = [publish_article(news, f"Alpaca census {n}", day=n) for n in range(3)]
+    mentions = [publish_article(news, f"Highland report {n}", day=n) for n in range(3, 10)]
+    ids, response = all_result_ids(client, q="alpaca")
+    assert response.context["capped"] is True
+    newest = {page.pk for page in mentions[-LIMIT:]}
+    assert set(ids) == newest | {page.pk for page in titled[-TITLE_LIMIT:]}
+
+
+@pytest.mark.django_db
 def test_the_title_matches_are_found_with_accents_and_case_folded_too(client, herd):
     ids, response = all_result_ids(client, q="ALPÁCA")
     assert response.context["capped"] is True
@@ -158,6 +170,26 @@ def test_other_searches_are_bounded_too_and_searches_on_chosen_fields_are_not(he
     # The admin's page search goes through the same backend: a common word stays cheap.
     assert Page.objects.live().search("alpaca").count() == LIMIT + 1
     assert Page.objects.live().search("alpaca", fields=["title"]).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_search_on_chosen_fields_is_sliced_scored_and_folded_like_the_others(herd):
+    """Not bounded (modelsearch's own search): the site's configuration still folds accents
+    and case, slices still slice and scores are still given."""
+    newer = publish_article(herd["news"], "Alpaca prices", day=20)
+
+    def search():  # results not yet read: each slice is its own query
+        return Page.objects.live().search("ALPÁCA", fields=["title"]).annotate_score("score")
+
+    first, rest = list(search()[:1]), list(search()[1:])
+    assert len(first) == len(rest) == 1
+    assert {page.pk for page in first + rest} == {newer.pk, herd["old_title_match"].pk}
+    assert all(isinstance(page.score, float) for page in first + rest)
+    if connection.vendor == "postgresql":  # SQLite's backend has no fuzzy search
+        from modelsearch.query import Fuzzy
+
+        fuzzy = Page.objects.live().search(Fuzzy("alpaka"), fields=["title"])
+        assert {page.pk for page in fuzzy} >= {newer.pk, herd["old_title_match"].pk}
 
 
 def test_the_backends_override_only_what_this_modelsearch_version_has():
