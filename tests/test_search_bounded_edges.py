@@ -42,12 +42,16 @@ def test_pages_with_equal_scores_are_listed_last_added_first(client, site_tree):
 
 @pytest.mark.django_db
 def test_results_read_in_any_order_agree(site_tree):
-    """Whether the results were capped, a slice's count and the results themselves agree
-    whichever is asked first (the site's own search configuration, accents folded)."""
+    """Whether the results were capped, a slice's count and the results themselves (with
+    their scores) agree whichever is asked first (the site's own search configuration,
+    accents folded)."""
     from wagtail.models import Page
 
     news = site_tree["news"]
     older, newer = (add_article(news, f"Elections in Arequipa {n}") for n in (1, 2))
+    first_read = list(Page.objects.live().search("Arequípa").annotate_score("score"))
+    assert [page.pk for page in first_read] == [newer.pk, older.pk]
+    assert all(isinstance(page.score, float) and page.score > 0 for page in first_read)
     results = Page.objects.live().search("Arequípa")
     assert results.capped is False
     assert results[:1].count() == 1
