@@ -17,8 +17,9 @@ Two things make it fit a small machine:
   tests, and runs only the tests that call the mutated function, stopping at the first failure;
 - each mutant's test session reuses a migrated test database (--reuse-db): a SQLite file
   named by PSG_TEST_SQLITE_FILE (psg/settings/test.py), or a PostgreSQL test database for the
-  modules that run there, instead of migrating a new one; with one mutant per CPU at once,
-  each session takes a test database of its own (a slot, tests/conftest.py).
+  modules that run there, instead of migrating a new one; with `--children` above 1 (not yet
+  reliable, docs/testing.md), each session takes a test database of its own (a slot,
+  tests/conftest.py).
 
 mutmut mutates the code inside functions and methods only, and leaves decorated functions alone.
 So that views such as `search` (@require_GET) and properties are mutated too, the copy has its
