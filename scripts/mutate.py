@@ -1,6 +1,6 @@
 """Mutation testing of the riskiest modules: `make mutate`, or `make mutate MODULE=pagecache`.
 
-    python scripts/mutate.py [MODULE ...] [--max-minutes 20] [--children N] [--survivors DIR]
+    python scripts/mutate.py [MODULE ...] [--max-minutes 20] [--jobs N] [--survivors DIR]
 
 For each module (all of them, smallest first, when none is named) this copies the project to
 build/mutate/<module>/, runs mutmut there over the module's files with only the module's own
@@ -17,9 +17,11 @@ Two things make it fit a small machine:
   tests, and runs only the tests that call the mutated function, stopping at the first failure;
 - each mutant's test session reuses a migrated test database (--reuse-db): a SQLite file
   named by PSG_TEST_SQLITE_FILE (psg/settings/test.py), or a PostgreSQL test database for the
-  modules that run there, instead of migrating a new one; with `--children` above 1 (not yet
-  reliable, docs/testing.md), each session takes a test database of its own (a slot,
-  tests/conftest.py).
+  modules that run there, instead of migrating a new one.
+
+Each module tests one mutant at a time. `--jobs N` runs N modules at once instead: each has its
+own copy and its own test database (a SQLite file, or a PostgreSQL database named after the
+module), so no two test sessions ever share one.
 
 mutmut mutates the code inside functions and methods only, and leaves decorated functions alone.
 So that views such as `search` (@require_GET) and properties are mutated too, the copy has its
@@ -37,8 +39,10 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "build" / "mutate"
@@ -263,6 +267,13 @@ on_dependency_change = "ignore"
 # Running -------------------------------------------------------------------------------------
 
 
+def module_postgres_url(url, name):
+    """The module's own database on the server of `url`: `psg_mutate` becomes
+    `psg_mutate_pagecache`, so that modules run at once never share a test database."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_{name}"))
+
+
 def postgres_reachable(url):
     probe = [sys.executable, "-m", "psg.probe", "postgres", url]
     return subprocess.run(probe, cwd=ROOT, check=False).returncode == 0  # noqa: S603
@@ -281,7 +292,7 @@ def run_module(name, module, args):
     if module.database == "postgres":
         if not postgres_reachable(args.postgres_url):
             return {"module": name, "error": f"PostgreSQL not reachable at {args.postgres_url}"}
-        env["DATABASE_URL"] = args.postgres_url
+        env["DATABASE_URL"] = module_postgres_url(args.postgres_url, name)
     else:
         (WORK / "db").mkdir(parents=True, exist_ok=True)
         env["DATABASE_URL"] = ""
@@ -292,11 +303,8 @@ def run_module(name, module, args):
         move_decorators(dest / file)
     configure(dest, module, tests)
 
-    # Mutants run `--children` at a time, each test session on a test database of its own
-    # (a slot, tests/conftest.py), so that two mutants' tests never share one.
-    env["PSG_TEST_DB_SLOTS"] = str(args.children)
-    env["PSG_TEST_DB_SLOTS_DIR"] = str(WORK / "db" / f"{name}-slots")
-    command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(args.children)]
+    # One mutant at a time: every test session of this module uses the one test database.
+    command = [sys.executable, "-m", "mutmut", "run", "--max-children", "1"]
     command += mutmut_patterns(module)
     log_path = WORK / f"{name}.log"
     print(f"== {name}: {', '.join(module.targets)} with {len(tests)} test file(s)", flush=True)
@@ -488,10 +496,10 @@ def main(argv):
         help="stop a module's run after this long and report what was tried",
     )
     parser.add_argument(
-        "--children",
+        "--jobs",
         type=int,
-        default=int(os.environ.get("MUTATE_CHILDREN", "1")),
-        help="mutants tested at once (default 1; more is not yet reliable, docs/testing.md)",
+        default=int(os.environ.get("MUTATE_JOBS", "1")),
+        help="modules run at once, each on its own copy and test database (default 1)",
     )
     parser.add_argument("--survivors", default=str(WORK / "survivors"))
     parser.add_argument(
@@ -502,11 +510,16 @@ def main(argv):
     if unknown:
         parser.error(f"unknown module(s) {', '.join(unknown)}; choose from {', '.join(MODULES)}")
 
-    results = []
-    for name in args.modules or MODULES:
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+
+    def run(name):
         result = run_module(name, MODULES[name], args)
-        results.append(result)
         print_table([result])
+        return result
+
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        results = list(pool.map(run, args.modules or MODULES))
     if len(results) > 1:
         print_table(results)
     print(f"\nSurvivors: {args.survivors}/<module>.txt; mutmut's logs: {WORK}/<module>.log")

@@ -131,55 +131,6 @@ def pytest_configure(config):
         config.pluginmanager.register(_GroupedNodeIds(), "psg-grouped-node-ids")
 
 
-# Mutation testing (scripts/mutate.py) runs the test sessions of several mutants at once. It
-# sets PSG_TEST_DB_SLOTS to how many, and PSG_TEST_DB_SLOTS_DIR to a folder: each session takes
-# the first slot no other running session holds (a lock on a file there, let go when the
-# session ends) and uses that slot's test database, kept between sessions with --reuse-db.
-# Two sessions never share a test database. Unset, nothing changes.
-
-
-def _take_slot(folder, slots):
-    import fcntl
-    import time
-
-    folder.mkdir(parents=True, exist_ok=True)
-    while True:
-        for number in range(slots):
-            lock = open(folder / f"slot{number}.lock", "w")  # noqa: SIM115 - held for the session
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                lock.close()
-                continue
-            return lock, number
-        time.sleep(0.2)  # every slot is in use: wait for a session to end
-
-
-@pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    slots = int(os.environ.get("PSG_TEST_DB_SLOTS") or 0)
-    if slots < 2:
-        yield
-        return
-    from django.conf import settings
-
-    lock, slot = _take_slot(Path(os.environ["PSG_TEST_DB_SLOTS_DIR"]), slots)
-    saved = {
-        alias: dict(database.get("TEST", {})) for alias, database in settings.DATABASES.items()
-    }
-    for database in settings.DATABASES.values():
-        test = database.setdefault("TEST", {})
-        default = "" if database["ENGINE"].endswith("sqlite3") else f"test_{database['NAME']}"
-        name = test.get("NAME") or default
-        if name and name != ":memory:":
-            test["NAME"] = f"{name}_slot{slot}"
-    yield
-    # The next session in this process (mutmut runs some in its own) starts from the same names.
-    for alias, test in saved.items():
-        settings.DATABASES[alias]["TEST"] = test
-    lock.close()
-
-
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """pytest-django's test database, left with the rows the migrations made when the run ends
