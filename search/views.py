@@ -246,7 +246,7 @@ def suggestions_for(terms, request):
     """Up to SUGGESTIONS_COUNT live, public pages whose titles start like ``terms``."""
     if not terms or len(" ".join(terms)) < SUGGEST_MIN_LENGTH:
         return []
-    query = PlainText(" ".join(terms), operator="and")
+    query = PlainText(" ".join(terms))  # every word: PlainText's default operator is "and"
     return [
         {
             "title": page.title,

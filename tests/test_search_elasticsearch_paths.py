@@ -235,6 +235,17 @@ def test_suggestions_query_titles_with_the_live_public_filters(client, es_defaul
     assert not {"Perú draft", "Withdrawn Perú story", "Perú briefing"} & set(suggested)
 
 
+@pytest.mark.django_db
+def test_a_suggestion_of_several_words_asks_for_titles_with_every_word(client, es_default, es_site):
+    # Elasticsearch matches any one word unless told otherwise: "peru mining" would suggest
+    # every title with "Perú" in it.
+    client.get("/search/suggest/", {"q": "peru mining"})
+    [request] = es_default.searches()
+    assert request.body["query"]["bool"]["must"] == {
+        "match": {"_edgengrams": {"query": "peru mining", "operator": "and"}}
+    }
+
+
 # --- What the visitor sees ---------------------------------------------------------------------
 
 
