@@ -66,14 +66,13 @@ def is_fresh(entry, gens):
     return all(gens.get(dep) == token for dep, token in stored.items())
 
 
-def store(url, deps, gens, response_parts, page_path=None, query=""):
+def store(url, deps, gens, response_parts, page_path, query):
     """Store the response for `url`; one with a `query` only while the page at `page_path`
-    has room for another variant. Returns whether it was stored."""
+    has room for another variant."""
     tokens = {dep: gens[dep] for dep in deps}
     if query and not claim_variant(page_path, query, tokens):
-        return False
+        return
     cache().set(entry_key(url), dict(response_parts, deps=tokens), timeout())
-    return True
 
 
 # Variants: the addresses of one page with a query string (pages of a list, filters)
