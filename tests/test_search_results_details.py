@@ -153,6 +153,19 @@ def test_recommended_results_show_their_own_words_or_else_the_pages_summary(clie
     assert html.index("Who we are and why.") < html.index("https://example.org/alpacas")
 
 
+def test_recommended_results_follow_the_editors_order_not_the_order_they_were_added(
+    client, site_tree
+):
+    query = Query.get("alpaca")
+    SearchPromotion.objects.create(query=query, page=site_tree["truth"], sort_order=1)
+    SearchPromotion.objects.create(query=query, page=site_tree["fujimori"], sort_order=0)
+    response = get(client, q="alpaca")
+    titles = [p["title"] for p in response.context["promoted"]]
+    assert titles == ["Fujimori extradition", "Truth Commission"]
+    html = response.content.decode()
+    assert html.index("Bring Alberto Fujimori to justice") < html.index("Implement the recomm")
+
+
 def test_a_named_hub_shows_its_summary(client, site_tree):
     response = get(client, q="truth commission")
     [hub] = response.context["promoted"]
