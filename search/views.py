@@ -41,7 +41,6 @@ TYPE_CHOICES = [("", "Everything"), ("news", "News"), ("campaign", "Campaigns"),
 TYPE_MODELS = {"news": NewsArticlePage, "campaign": CampaignPage, "page": None}
 SORT_CHOICES = [("", "Most relevant"), ("newest", "Newest first")]
 FORM = dict(max_query_length=MAX_QUERY_LENGTH, type_choices=TYPE_CHOICES, sort_choices=SORT_CHOICES)
-PICK = ("page_id", "title", "url", "description")  # a promoted result
 # The links from a base page row to the row of each page type built directly on it.
 OWN_ROWS = [rel.name for rel in Page._meta.related_objects if rel.parent_link]
 
@@ -119,13 +118,15 @@ def promoted_results(text, hubs, visible):
     for page_id, promotion in wanted:
         page = own_row(pages[page_id]) if page_id in pages else None
         description = promotion.description if promotion else ""
-        if page and (promotion or page_id not in [pick[0] for pick in picks]):
+        if page and (promotion or page_id not in [pick["page_id"] for pick in picks]):
             summary = page.summary_text() if hasattr(page, "summary_text") else ""
-            picks.append((page_id, page.title, page.get_url(), description or summary))
+            url, description = page.get_url(), description or summary
+            picks.append(dict(page_id=page_id, title=page.title, url=url, description=description))
         elif promotion and not page_id and promotion.external_link_url:
             url = promotion.external_link_url
-            picks.append((None, promotion.external_link_text or url, url, description))
-    return [dict(zip(PICK, pick, strict=True)) for pick in picks]
+            title = promotion.external_link_text or url
+            picks.append(dict(page_id=None, title=title, url=url, description=description))
+    return picks
 
 
 def read_bodies(pages):
@@ -146,13 +147,9 @@ def read_bodies(pages):
 
 def page_text(page):
     """The page's indexed text other than its title."""
-    parts = []
-    for field in page.get_search_fields():
-        if isinstance(field, index.SearchField) and field.field_name != "title":
-            value = field.get_value(page)
-            values = value if isinstance(value, (list, tuple)) else [value]
-            parts.extend(str(v) for v in values if v)
-    return " ".join(parts)
+    fields = [f for f in page.get_search_fields() if isinstance(f, index.SearchField)]
+    values = [field.get_value(page) for field in fields if field.field_name != "title"]
+    return " ".join(str(value) for value in values if value)
 
 
 def page_date(page):
