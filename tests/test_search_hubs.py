@@ -86,6 +86,17 @@ def test_an_editors_promotion_stays_above_the_hub(client, site):
     assert titles.count(article.title) == 1
 
 
+def test_a_hub_an_editor_promotes_for_its_own_name_is_listed_once(client, site):
+    hub = Page.objects.get(slug="fujimori-extradition")
+    SearchPromotion.objects.create(
+        query=Query.get("fujimori extradition"), page=hub, sort_order=0, description="Start here."
+    )
+    response = search(client, q="fujimori extradition")
+    assert [pick["title"] for pick in response.context["promoted"]] == ["Fujimori extradition"]
+    assert response.context["promoted"][0]["description"] == "Start here."
+    assert shown_titles(response).count("Fujimori extradition") == 1
+
+
 def test_the_hub_is_not_repeated_on_later_pages_and_counts_once(client, site, monkeypatch):
     monkeypatch.setattr("search.views.RESULTS_PER_PAGE", 2)
     first = search(client, q="fujimori extradition")
