@@ -82,9 +82,8 @@ def response_is_storable(request, response):
         return False
     if getattr(request, "is_preview", False):
         return False
+    # A page with a form has its CSRF cookie set by now (CsrfViewMiddleware sits below this).
     if response.cookies or response.has_header("Set-Cookie"):
-        return False
-    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
         return False
     directives = {
         part.split("=")[0].strip().lower()

@@ -20,7 +20,7 @@ from django.db import DatabaseError
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
-from wagtail.models import Site
+from wagtail.models import PageViewRestriction, Site
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
 from home.models import StandardPage
@@ -178,6 +178,19 @@ def test_a_request_with_a_session_cookie_is_never_served_from_the_cache(client, 
     warm(client, "/about/")
     client.cookies["sessionid"] = "anything"
     assert_miss(client, "/about/")
+
+
+def test_a_password_form_is_never_stored_so_each_visitor_gets_a_token_of_their_own(site):
+    # A page behind a password answers with a form holding the visitor's CSRF token and the
+    # cookie it must match: a stored copy would give the next visitor a token that fails.
+    PageViewRestriction.objects.create(
+        page=site["about"], restriction_type=PageViewRestriction.PASSWORD, password="andes"
+    )
+    for visitor in (Client(), Client()):
+        response, state, html = get(visitor, "/about/")
+        assert (response.status_code, state) == (200, "MISS")
+        assert 'name="csrfmiddlewaretoken"' in html
+        assert response.cookies["csrftoken"].value
 
 
 def test_a_request_with_credentials_is_neither_served_from_nor_stored_into_the_cache(client, site):
