@@ -105,7 +105,7 @@ def params_accepted(request):
 
 def served_page(request):
     """The Wagtail page that answered this request (marked by the before_serve_page hook)."""
-    match = getattr(request, "resolver_match", None)
+    match = request.resolver_match  # every Django request has one: None until resolved
     if match is None or match.url_name != "wagtail_serve":
         return None
     return getattr(request, "_pagecache_page", None)
@@ -151,7 +151,7 @@ class PageCacheMiddleware:
                 return None, None
             deps = [store.GLOBAL, *sorted(groups_for_page(page)), store.path_dep(own_path)]
             return deps, own_path
-        match = getattr(request, "resolver_match", None)
+        match = request.resolver_match  # every Django request has one: None until resolved
         groups = VIEW_GROUPS.get(match.url_name) if match is not None else None
         if groups is None:
             return None, None
