@@ -66,6 +66,25 @@ def test_a_match_within_the_first_third_shows_the_text_from_its_start(client, si
     )
 
 
+def test_an_extract_cut_just_after_a_word_of_one_letter_starts_at_the_next_word(client, site_tree):
+    # The match is at 81: the extract would start at 1, the space after "x", so it starts at
+    # the word after that space.
+    summary = "x " + "y" * 78 + " Cajamarca"
+    article = add_article(site_tree["news"], "Weekly notes", summary=summary)
+    snippet = str(item_for(get(client, q="cajamarca"), article)["snippet_html"])
+    assert snippet == "… " + "y" * 78 + " <mark>Cajamarca</mark>"
+
+
+def test_an_extract_with_no_space_before_the_match_starts_a_third_of_its_length_before_it(
+    client, site_tree
+):
+    # No word boundary to start at between 80 characters before the match and the match.
+    summary = "y" * 100 + ",Cajamarca"
+    article = add_article(site_tree["news"], "Weekly notes", summary=summary)
+    snippet = str(item_for(get(client, q="cajamarca"), article)["snippet_html"])
+    assert snippet == "… " + "y" * 79 + ",<mark>Cajamarca</mark>"
+
+
 def test_a_text_of_exactly_the_extracts_length_is_shown_whole(client, site_tree):
     summary = "Cajamarca " + "b" * 230  # 240 characters
     article = add_article(site_tree["news"], "Weekly notes", summary=summary)
