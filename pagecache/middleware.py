@@ -19,6 +19,7 @@ Every response says `X-Cache: HIT` or `MISS`.
 import re
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse
 from django.utils.cache import cc_delim_re
@@ -63,7 +64,7 @@ def request_key(request):
     cookies = request.COOKIES
     if settings.SESSION_COOKIE_NAME in cookies:
         return None
-    if getattr(settings, "MESSAGE_COOKIE_NAME", "messages") in cookies:
+    if CookieStorage.cookie_name in cookies:  # messages waiting to be shown
         return None
     if "HTTP_AUTHORIZATION" in request.META:
         return None

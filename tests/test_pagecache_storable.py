@@ -174,6 +174,13 @@ def test_editors_are_never_served_or_stored(client, site, editor):
     assert_hit(client, "/about/")
 
 
+def test_paths_the_operator_keeps_out_of_the_cache_are_never_stored(client, site, settings):
+    settings.PSG_PAGECACHE_SKIP_PREFIXES = ["/about/"]
+    warm(client, "/")
+    assert_miss(client, "/about/")
+    assert_miss(client, "/about/")
+
+
 def test_a_request_with_a_session_cookie_is_never_served_from_the_cache(client, site):
     warm(client, "/about/")
     client.cookies["sessionid"] = "anything"
