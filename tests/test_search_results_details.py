@@ -78,8 +78,9 @@ def test_an_extract_cut_just_after_a_word_of_one_letter_starts_at_the_next_word(
 def test_an_extract_with_no_space_before_the_match_starts_a_third_of_its_length_before_it(
     client, site_tree
 ):
-    # No word boundary to start at between 80 characters before the match and the match.
-    summary = "y" * 100 + ",Cajamarca"
+    # No word boundary to start at between 80 characters before the match and the match; the
+    # extract starts at the text's second character, so it says that something comes before.
+    summary = "y" * 80 + ",Cajamarca"
     article = add_article(site_tree["news"], "Weekly notes", summary=summary)
     snippet = str(item_for(get(client, q="cajamarca"), article)["snippet_html"])
     assert snippet == "… " + "y" * 79 + ",<mark>Cajamarca</mark>"
