@@ -55,12 +55,13 @@ def fold(text):
 
 
 def _match_pattern(terms):
-    folded_terms = sorted({fold(t) for t in terms if t}, key=len, reverse=True)
+    folded_terms = {fold(t) for t in terms if t}
     if not folded_terms:
         return None
     # A term matches at the start of a word and takes the rest of that word, so "campaign"
-    # marks "campaigns" (stemming backends find both).
-    alternatives = "|".join(re.escape(t) for t in folded_terms)
+    # marks "campaigns" (stemming backends find both). Terms are whole words, so whichever
+    # alternative matches first, the match ends at the same place: their order does not matter.
+    alternatives = "|".join(re.escape(t) for t in sorted(folded_terms))
     return re.compile(rf"(?<!\w)(?:{alternatives})\w*")
 
 
