@@ -80,7 +80,7 @@ def filtered_pages(result_type="", campaign=None, exclude_ids=(), visible=None):
     return pages
 
 
-def run_search(query, result_type="", campaign=None, sort="", exclude_ids=(), visible=None):
+def run_search(query, result_type, campaign, sort, exclude_ids, visible):
     """Search results (lazy, sliceable, countable), best first or newest first."""
     backend = get_search_backend()
     pages = filtered_pages(result_type, campaign, exclude_ids, visible)
