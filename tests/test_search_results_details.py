@@ -144,6 +144,20 @@ def test_newest_first_lists_articles_of_the_same_day_latest_added_first(client, 
     assert result_ids(get(client, q="condor", sort="newest")) == [third.pk, second.pk, first.pk]
 
 
+def test_newest_first_places_other_pages_by_the_day_they_were_first_published(client, site_tree):
+    older = add_article(site_tree["news"], "Condor census", date=datetime.date(2020, 3, 1))
+    newer = add_article(site_tree["news"], "Condor fair", date=datetime.date(2020, 3, 20))
+    page = publish(
+        site_tree["home"].add_child(
+            instance=StandardPage(title="Condor watch", slug="condors", intro="Our condors.")
+        )
+    )
+    published = datetime.datetime(2020, 3, 10, 9, tzinfo=datetime.UTC)
+    Page.objects.filter(pk=page.pk).update(first_published_at=published)
+    shown = result_ids(get(client, q="condor", sort="newest"))
+    assert shown == [newer.pk, page.pk, older.pk]
+
+
 # --- Recommended results --------------------------------------------------------------------------
 
 
