@@ -1,6 +1,7 @@
 """Mutation testing of the riskiest modules: `make mutate`, or `make mutate MODULE=pagecache`.
 
-    python scripts/mutate.py [MODULE ...] [--max-minutes 20] [--jobs N] [--survivors DIR]
+    python scripts/mutate.py [MODULE ...] [--max-minutes 20] [--jobs N] [--skip N]
+                             [--survivors DIR]
 
 For each module (all of them, smallest first, when none is named) this copies the project to
 build/mutate/<module>/, runs mutmut there over the module's files with only the module's own
@@ -18,6 +19,9 @@ Two things make it fit a small machine:
 - each mutant's test session reuses a migrated test database (--reuse-db): a SQLite file
   named by PSG_TEST_SQLITE_FILE (psg/settings/test.py), or a PostgreSQL test database for the
   modules that run there, instead of migrating a new one.
+
+mutmut tries the mutants cheapest to test first, so a run stopped by its time limit has tried
+the first N of that order; `--skip N` leaves those out, to finish a long module in parts.
 
 Each module tests one mutant at a time. `--jobs N` runs N modules at once instead: each has its
 own copy and its own test database (a SQLite file, or a PostgreSQL database named after the
@@ -303,27 +307,28 @@ def run_module(name, module, args):
         move_decorators(dest / file)
     configure(dest, module, tests)
 
-    # One mutant at a time: every test session of this module uses the one test database.
-    command = [sys.executable, "-m", "mutmut", "run", "--max-children", "1"]
-    command += mutmut_patterns(module)
     log_path = WORK / f"{name}.log"
     print(f"== {name}: {', '.join(module.targets)} with {len(tests)} test file(s)", flush=True)
     started = time.monotonic()
+    deadline = started + args.max_minutes * 60
+    selection = mutmut_patterns(module)
     stopped = False
     with open(log_path, "w") as log:
-        process = subprocess.Popen(  # noqa: S603
-            command, cwd=dest, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            process.wait(timeout=args.max_minutes * 60)
-        except subprocess.TimeoutExpired:
-            stopped = True
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        if args.skip:
+            # mutmut tries the mutants cheapest to test first (by the time their tests took
+            # in its clean run); list them in that order and leave out the first. A run asked
+            # for a mutant that does not exist writes the mutants and that record, then stops.
+            prepare = [sys.executable, "-m", "mutmut", "run", "--max-children", "1", "none"]
+            stopped = run_until(prepare, dest, env, deadline, log)
+            stats = dest / "mutants" / "mutmut-stats.json"
+            if not stats.exists():
+                return {"module": name, "error": f"mutmut failed; see {log_path}"}
+            selection = cheapest_left_out(dest / "mutants", selection, args.skip)
+            print(f"   leaving out the {args.skip} cheapest; {len(selection)} to try", flush=True)
+        if not stopped and selection:
+            # One mutant at a time: every test session of this module uses one test database.
+            command = [sys.executable, "-m", "mutmut", "run", "--max-children", "1", *selection]
+            stopped = run_until(command, dest, env, deadline, log)
     seconds = time.monotonic() - started
 
     collected = subprocess.run(  # noqa: S603
@@ -337,15 +342,56 @@ def run_module(name, module, args):
     if collected.returncode != 0:
         return {
             "module": name,
-            "error": f"mutmut failed (exit {process.returncode}); see {log_path}",
+            "error": f"mutmut failed; see {log_path}",
             "seconds": seconds,
         }
     result = json.loads(collected.stdout)
-    result.update(
-        module=name, seconds=seconds, stopped=stopped, tests=tests, exit=process.returncode
-    )
+    result.update(module=name, seconds=seconds, stopped=stopped, tests=tests, skipped=args.skip)
     write_survivors(Path(args.survivors) / f"{name}.txt", result)
     return result
+
+
+def run_until(command, cwd, env, deadline, log):
+    """Run a mutmut command, stopping it (and every test process it started) at the deadline.
+    Tells whether it was stopped."""
+    process = subprocess.Popen(  # noqa: S603
+        command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    stopped = False
+    try:
+        process.wait(timeout=max(deadline - time.monotonic(), 0))
+    except subprocess.TimeoutExpired:
+        stopped = True
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    return stopped
+
+
+def cheapest_left_out(mutants, patterns, count):
+    """The mutants matching the patterns but the `count` cheapest to test (the ones a stopped
+    run of the same code tried first), in mutmut's order: by the summed time of the tests that
+    call their function. Mutants no test reaches stay in, so they still count as survivors."""
+    import fnmatch
+
+    stats = json.loads((mutants / "mutmut-stats.json").read_text())
+    tests_by_function = stats["tests_by_mangled_function_name"]
+    duration = stats["duration_by_test"]
+    untested, tested = [], []
+    for meta in sorted(mutants.rglob("*.py.meta")):
+        for key in json.loads(meta.read_text())["exit_code_by_key"]:
+            if not any(fnmatch.fnmatch(key, p) for p in patterns):
+                continue
+            tests = tests_by_function.get(key.partition("__mutmut_")[0], [])
+            if tests:
+                tested.append((sum(duration.get(t, 0) for t in tests), key))
+            else:
+                untested.append(key)
+    tested.sort(key=lambda item: item[0])
+    return untested + [key for _, key in tested[count:]]
 
 
 def write_survivors(path, result):
@@ -477,6 +523,8 @@ def print_table(results):
             continue
         score = "-" if r["score"] is None else f"{r['score']}%"
         flag = "  (stopped: time limit; not every mutant was tried)" if r["stopped"] else ""
+        if r.get("skipped"):
+            flag += f"  (the {r['skipped']} cheapest left out)"
         print(
             f"{r['module']:<16} {score:>7} {r['killed']:>7} {len(r['survivors']):>9} "
             f"{r['total']:>8} {r['seconds'] / 60:>6.1f}m{flag}"
@@ -500,6 +548,13 @@ def main(argv):
         type=int,
         default=int(os.environ.get("MUTATE_JOBS", "1")),
         help="modules run at once, each on its own copy and test database (default 1)",
+    )
+    parser.add_argument(
+        "--skip",
+        type=int,
+        default=int(os.environ.get("MUTATE_SKIP", "0")),
+        help="leave out the N mutants cheapest to test, which a stopped run tried first, to "
+        "finish a long module in parts (default 0)",
     )
     parser.add_argument("--survivors", default=str(WORK / "survivors"))
     parser.add_argument(
