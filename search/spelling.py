@@ -24,7 +24,7 @@ SHORTEST = 4
 
 def correct(text):
     """``text`` with each word that finds nothing replaced, or None when nothing changes."""
-    text = unicodedata.normalize("NFC", text or "")
+    text = unicodedata.normalize("NFC", text)
     protected = {word for key in groups() for word in key.split()}
     typed = {fold(word) for word in WORD.findall(text)}
     typed = sorted(w for w in typed if len(w) >= SHORTEST and w.isalpha() and w not in protected)

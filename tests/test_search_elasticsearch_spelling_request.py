@@ -51,3 +51,15 @@ def test_a_failing_server_says_no_results_and_is_logged(client, es_default, site
         r.getMessage() for r in caplog.records if r.name == "search.backends.elasticsearch9"
     ]
     assert "Elasticsearch count failed: no results shown" in messages
+
+
+def test_a_query_with_no_word_to_correct_asks_for_no_suggestions(client, es_default, site_tree):
+    add_article(site_tree["news"], "Fujimori extradition hearing")
+    call_command("update_index", stdout=StringIO())
+    es_default.hits = []  # the server finds nothing, so the page would look for corrections
+    # Words under four letters and words with digits are never corrected.
+    response = client.get("/search/", {"q": "tax on 2006"})
+    assert response.status_code == 200
+    assert response.context["total"] == 0
+    assert "corrected_query" not in response.context
+    assert es_default.suggest_requests() == []
