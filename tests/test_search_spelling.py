@@ -136,3 +136,17 @@ def test_the_search_page_shows_results_for_the_corrected_words(seed):
 def test_the_search_page_does_not_correct_a_word_that_matches(seed):
     html = search_page("Fujimori").content.decode()
     assert "Search instead for" not in html and "Did you mean" not in html
+
+
+@pytest.mark.django_db
+def test_a_failing_word_list_is_logged_and_the_search_still_answers(articles, caplog):
+    # The database's list of known words is gone (a migration not applied, say): no
+    # correction is offered, the operator is told, and the page answers as without one.
+    table = "search_index_token" if connection.vendor == "sqlite" else "search_word"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {table}")  # noqa: S608
+    html = search_page("Camesea").content.decode()
+    assert "Showing results for" not in html
+    assert "No results for" in html
+    messages = [r.getMessage() for r in caplog.records if r.name == "search.spelling"]
+    assert messages == ["Spelling suggestions failed: none shown"]
