@@ -158,6 +158,21 @@ def test_newest_first_places_other_pages_by_the_day_they_were_first_published(cl
     assert shown == [newer.pk, page.pk, older.pk]
 
 
+def test_newest_first_places_a_page_with_no_publication_date_last(client, site_tree):
+    # A page made live without being published (as Wagtail's own first page is) has no date:
+    # it comes after every dated result, on PostgreSQL too, which would sort it first.
+    article = add_article(site_tree["news"], "Condor census", date=datetime.date(2020, 3, 1))
+    page = publish(
+        site_tree["home"].add_child(
+            instance=StandardPage(title="Condor watch", slug="condors", intro="Our condors.")
+        )
+    )
+    Page.objects.filter(pk=page.pk).update(first_published_at=None)
+    response = get(client, q="condor", sort="newest")
+    assert response.status_code == 200
+    assert result_ids(response) == [article.pk, page.pk]
+
+
 # --- Recommended results --------------------------------------------------------------------------
 
 
