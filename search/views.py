@@ -94,7 +94,8 @@ def run_search(query, result_type, campaign, sort, exclude_ids, visible):
     except OrderByFieldError:
         # A backend that sorts on indexed fields only: news by date, the rest by publication.
         if result_type == "news":
-            pages = filtered_pages("", campaign, exclude_ids, visible_pages(NewsArticlePage))
+            # A filtered search: it shows no promotions, so there are none to leave out.
+            pages = filtered_pages(campaign=campaign, visible=visible_pages(NewsArticlePage))
         newest = pages.order_by("-date" if result_type == "news" else "-first_published_at", "-id")
         return backend.search(query, newest, order_by_relevance=False)
 

@@ -232,6 +232,17 @@ def test_the_backends_override_only_what_this_modelsearch_version_has():
 
 
 @pytest.mark.django_db
+def test_a_search_reads_its_matches_once_though_it_counts_and_shows_them(client, herd):
+    search(client, q="alpaca")  # warm caches
+    with CaptureQueriesContext(connection) as captured:
+        search(client, q="alpaca")
+    reads = [q for q in captured.captured_queries if "wagtailsearch_indexentry" in q["sql"]]
+    # The newest matches, then (more matched than are ranked) the newest title matches: each
+    # read once, though the page both counts the results and shows a slice of them.
+    assert len(reads) == 2
+
+
+@pytest.mark.django_db
 def test_a_bounded_search_costs_the_same_queries_however_many_pages_match(client, herd):
     search(client, q="alpaca")  # warm caches
 
