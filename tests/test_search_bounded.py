@@ -243,6 +243,25 @@ def test_a_search_reads_its_matches_once_though_it_counts_and_shows_them(client,
 
 
 @pytest.mark.django_db
+def test_the_index_gives_no_more_matches_than_are_ranked_and_newest_first_no_scores(client, herd):
+    def reads(**params):
+        with CaptureQueriesContext(connection) as captured:
+            search(client, **params)
+        sql = [q["sql"] for q in captured.captured_queries]
+        return [statement for statement in sql if "wagtailsearch_indexentry" in statement]
+
+    search(client, q="alpaca")  # warm caches
+    # One more than are ranked: enough to tell that there were more.
+    assert f"LIMIT {LIMIT + 1}" in reads(q="alpaca")[0]
+    # Newest first needs no relevance: the database works none out (PostgreSQL would read
+    # every chosen page's body for it).
+    score = {"sqlite": "bm25(", "postgresql": "ts_rank"}[connection.vendor]
+    newest = reads(q="alpaca", sort="newest")
+    assert newest
+    assert not [statement for statement in newest if score in statement]
+
+
+@pytest.mark.django_db
 def test_a_bounded_search_costs_the_same_queries_however_many_pages_match(client, herd):
     search(client, q="alpaca")  # warm caches
 
