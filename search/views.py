@@ -179,14 +179,13 @@ def campaign_hubs():
     return sorted(campaign_choices(), key=lambda hub: (hub.status_order, hub.title))
 
 
-def find(text, terms, result_type, campaign, sort, hubs, first_page, visible):
-    """(promoted, results): promotions and named hubs only on an unfiltered search."""
+def find(text, terms, result_type, campaign, sort, hubs, visible):
+    """(promoted, results): promotions and named hubs only on an unfiltered search. They are
+    worked out on every page, where they are left out of the results and counted, though only
+    the first page shows them."""
     filtered = bool(result_type or campaign)
-    named = [] if filtered else named_hubs(terms, hubs)
-    promoted = [] if filtered else promoted_results(text, named if first_page else (), visible)
+    promoted = [] if filtered else promoted_results(text, named_hubs(terms, hubs), visible)
     exclude = [pick["page_id"] for pick in promoted if pick["page_id"]]
-    if not first_page:
-        exclude += [hub.pk for hub in named]
     results = run_search(parse(" ".join(terms)), result_type, campaign, sort, exclude, visible)
     return promoted, results
 
@@ -215,7 +214,7 @@ def search(request):
     if not unknown_campaign:
         # One read of the view restrictions; each page comes with its own type's row.
         visible = visible_pages().select_related(*OWN_ROWS)
-        search_in = (result_type, campaign, sort, hubs, first_page, visible)
+        search_in = (result_type, campaign, sort, hubs, visible)
         promoted, results = find(text, terms, *search_in)
         few = not exact and results.count() + len(promoted) < FEW_RESULTS
         corrected = correct(text) if few else None

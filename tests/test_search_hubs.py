@@ -103,7 +103,9 @@ def test_the_hub_is_not_repeated_on_later_pages_and_counts_once(client, site, mo
     second = search(client, q="fujimori extradition", page="2")
     assert second.context["promoted"] == []
     assert "Fujimori extradition" not in shown_titles(second)
-    assert first.context["total"] == 4  # the hub and three articles
+    # The hub and three articles, on every page: the visitor reads "4 results" on each.
+    assert first.context["total"] == second.context["total"] == 4
+    assert "4 results for" in second.content.decode()
 
 
 def test_filters_list_the_hub_where_it_belongs(client, site):
