@@ -57,3 +57,21 @@ def test_results_read_in_any_order_agree(site_tree):
     assert results[:1].count() == 1
     assert results[1:].count() == 1
     assert [page.pk for page in results] == [newer.pk, older.pk]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sort", ["relevance", "newest"])
+def test_a_search_for_no_words_finds_nothing_and_does_not_fail(site_tree, sort):
+    from wagtail.models import Page
+    from wagtail.search.backends import get_search_backend
+
+    add_article(site_tree["news"], "Alpaca census")
+    backend = get_search_backend()
+    pages = Page.objects.live().order_by("-first_published_at")
+    for blank in ["", "   "]:
+        if sort == "newest":
+            results = backend.search(blank, pages, order_by_relevance=False)
+        else:
+            results = backend.search(blank, Page.objects.live())
+        assert results.count() == 0
+        assert list(results[:10]) == []

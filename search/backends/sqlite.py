@@ -21,10 +21,11 @@ class SearchQueryCompiler(RankedCompilerMixin, stock.SQLiteSearchQueryCompiler):
     def score(self):  # built when used, not at import, so that mutation testing reaches it
         return bm25()
 
-    def matches(self, config, title_only=False):
+    def matches(self, config, title_only):
+        """The index rows that match, or None when the query has no words to match."""
         search_query = self.build_search_query(normalize(self.query), config=config)
         if search_query is None:
-            return FTS.objects.none().annotate(object_id=F("index_entry__object_id"))
+            return None
         columns = ["title"] if title_only else self.FTS_TABLE_FIELDS
         return (
             FTS.objects.filter(
@@ -36,7 +37,10 @@ class SearchQueryCompiler(RankedCompilerMixin, stock.SQLiteSearchQueryCompiler):
         )
 
     def newest(self, config, limit, title_only=False, scored=True):
-        rows = self.matches(config, title_only).filter(self.visible("object_id")).order_by("-pk")
+        matches = self.matches(config, title_only)
+        if matches is None:
+            return []
+        rows = matches.filter(self.visible("object_id")).order_by("-pk")
         if not scored:
             return [(pk, 0.0) for pk in rows[:limit].values_list("object_id", flat=True)]
         return list(rows[:limit].values_list("object_id", "score"))
