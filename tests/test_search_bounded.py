@@ -9,6 +9,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.contrib.search_promotions.models import Query, SearchPromotion
@@ -259,6 +260,23 @@ def test_the_index_gives_no_more_matches_than_are_ranked_and_newest_first_no_sco
     newest = reads(q="alpaca", sort="newest")
     assert newest
     assert not [statement for statement in newest if score in statement]
+
+
+@pytest.mark.django_db
+def test_a_page_of_results_loads_only_the_articles_it_shows(client, herd, monkeypatch):
+    monkeypatch.setattr("search.views.RESULTS_PER_PAGE", 2)
+    loaded = set()
+
+    def seen(sender, instance, **kwargs):
+        loaded.add(instance.pk)
+
+    post_init.connect(seen, sender=NewsArticlePage)
+    try:
+        response = search(client, q="alpaca")
+    finally:
+        post_init.disconnect(seen, sender=NewsArticlePage)
+    assert len(result_ids(response)) == 2
+    assert loaded == set(result_ids(response))
 
 
 @pytest.mark.django_db
