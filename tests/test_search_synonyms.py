@@ -193,3 +193,22 @@ def test_the_importer_loads_the_starter_set_once_and_keeps_editors_changes(home_
     assert found("comisión de la verdad") and found("comisión de la verdad") == found(
         "truth commission"
     )
+
+
+@pytest.mark.django_db
+def test_a_synonym_is_found_before_or_after_other_words_which_still_all_count(site_tree):
+    SearchSynonym.objects.create(name="Truth", terms="comisión de la verdad\ntruth commission")
+    SearchSynonym.objects.create(name="Mining", terms="minería\nmining")
+    news = site_tree["news"]
+    protest = add_article(news, "Cajamarca mining protest", summary="Farmers march.")
+    add_article(news, "Minería en Puno", summary="Informe regional.")
+    add_article(news, "Cajamarca water report", summary="Rivers and lakes.")
+
+    def found(query):
+        response = Client().get("/search/", {"q": query})
+        assert response.status_code == 200
+        return [item["page"].pk for item in response.context["results"]]
+
+    # "minería" finds "mining", wherever it stands; "Cajamarca" must match as well.
+    assert found("Minería Cajamarca") == [protest.pk]
+    assert found("Cajamarca minería") == [protest.pk]
