@@ -209,6 +209,8 @@ def test_a_synonym_is_found_before_or_after_other_words_which_still_all_count(si
         assert response.status_code == 200
         return [item["page"].pk for item in response.context["results"]]
 
-    # "minería" finds "mining", wherever it stands; "Cajamarca" must match as well.
+    # "minería" finds "mining", wherever it stands; the other words must match as well.
     assert found("Minería Cajamarca") == [protest.pk]
     assert found("Cajamarca minería") == [protest.pk]
+    assert found("Cajamarca farmers minería protest") == [protest.pk]
+    assert found("Cajamarca farmers minería lakes") == []
