@@ -157,6 +157,16 @@ def test_a_campaign_filtered_search_lists_the_hub_and_every_article_once(client,
     assert sorted(seen) == sorted([truth.pk, *(article.pk for article in articles)])
 
 
+def test_a_campaign_filtered_search_says_which_campaign_and_keeps_it_chosen(client, site):
+    truth = site["truth"]
+    html = search(client, q="commission", campaign=truth.slug).content.decode()
+    assert "for <strong>“commission”</strong> in the Truth Commission campaign." in html
+    assert f'<option value="{truth.slug}" selected>' in html
+    html = search(client, q="commission").content.decode()
+    assert "campaign." not in html
+    assert " selected>" not in html.split('id="search-campaign"')[1].split("</select>")[0]
+
+
 def test_search_pages_link_to_all_campaigns(client, site_tree):
     link = f'<a href="{site_tree["campaigns"].url}">All campaigns</a>'
     assert link in search(client).content.decode()
