@@ -6,6 +6,7 @@ are in test_templates_news.py, pictures in test_templates_images.py. The content
 import datetime
 import re
 
+import pytest
 from wagtail.models import Page, PageViewRestriction
 
 from campaigns.models import CampaignMilestone, CampaignPage
@@ -71,7 +72,9 @@ def test_home_page_has_no_breadcrumbs(client, site_tree):
     assert 'aria-label="Breadcrumb"' not in html_of(client, "/")
 
 
-def test_footer_shows_the_site_settings(client, site_tree, menu):
+# A page of the tree, and the search page (a view of its own) with and without words.
+@pytest.mark.parametrize("url", ["/news/", "/search/", "/search/?q=peru"])
+def test_footer_shows_the_site_settings(client, site_tree, menu, url):
     settings = SiteSettings.load()
     settings.about = "PSG campaigns for human rights in Peru."
     settings.contact_email = "info@example.org"
@@ -80,7 +83,7 @@ def test_footer_shows_the_site_settings(client, site_tree, menu):
     settings.bluesky_url = "https://bsky.app/profile/psg.example"
     settings.privacy_page = menu
     settings.save()
-    html = html_of(client, "/news/")
+    html = html_of(client, url)
     footer = html[html.index("<footer") :]
     assert "PSG campaigns for human rights in Peru." in footer
     assert 'href="mailto:info@example.org"' in footer
