@@ -232,32 +232,31 @@ def test_the_backends_override_only_what_this_modelsearch_version_has():
         assert any(callable(getattr(cls, name, None)) for cls in stock), name
 
 
+def index_reads(client, **params):
+    """The statements that read the search index while the search page answers."""
+    with CaptureQueriesContext(connection) as captured:
+        search(client, **params)
+    sql = [q["sql"] for q in captured.captured_queries]
+    return [statement for statement in sql if "wagtailsearch_indexentry" in statement]
+
+
 @pytest.mark.django_db
 def test_a_search_reads_its_matches_once_though_it_counts_and_shows_them(client, herd):
     search(client, q="alpaca")  # warm caches
-    with CaptureQueriesContext(connection) as captured:
-        search(client, q="alpaca")
-    reads = [q for q in captured.captured_queries if "wagtailsearch_indexentry" in q["sql"]]
     # The newest matches, then (more matched than are ranked) the newest title matches: each
     # read once, though the page both counts the results and shows a slice of them.
-    assert len(reads) == 2
+    assert len(index_reads(client, q="alpaca")) == 2
 
 
 @pytest.mark.django_db
 def test_the_index_gives_no_more_matches_than_are_ranked_and_newest_first_no_scores(client, herd):
-    def reads(**params):
-        with CaptureQueriesContext(connection) as captured:
-            search(client, **params)
-        sql = [q["sql"] for q in captured.captured_queries]
-        return [statement for statement in sql if "wagtailsearch_indexentry" in statement]
-
     search(client, q="alpaca")  # warm caches
     # One more than are ranked: enough to tell that there were more.
-    assert f"LIMIT {LIMIT + 1}" in reads(q="alpaca")[0]
+    assert f"LIMIT {LIMIT + 1}" in index_reads(client, q="alpaca")[0]
     # Newest first needs no relevance: the database works none out (PostgreSQL would read
     # every chosen page's body for it).
     score = {"sqlite": "bm25(", "postgresql": "ts_rank"}[connection.vendor]
-    newest = reads(q="alpaca", sort="newest")
+    newest = index_reads(client, q="alpaca", sort="newest")
     assert newest
     assert not [statement for statement in newest if score in statement]
 

@@ -3,6 +3,8 @@ pages whose scores are equal, and results read in any order."""
 
 import pytest
 from django.test import Client
+from wagtail.models import Page
+from wagtail.search.backends import get_search_backend
 
 from search.backends import ranked
 from tests.factories import add_article
@@ -45,8 +47,6 @@ def test_results_read_in_any_order_agree(site_tree):
     """Whether the results were capped, a slice's count and the results themselves (with
     their scores) agree whichever is asked first (the site's own search configuration,
     accents folded)."""
-    from wagtail.models import Page
-
     news = site_tree["news"]
     older, newer = (add_article(news, f"Elections in Arequipa {n}") for n in (1, 2))
     first_read = list(Page.objects.live().search("Arequípa").annotate_score("score"))
@@ -62,9 +62,6 @@ def test_results_read_in_any_order_agree(site_tree):
 @pytest.mark.django_db
 @pytest.mark.parametrize("sort", ["relevance", "newest"])
 def test_a_search_for_no_words_finds_nothing_and_does_not_fail(site_tree, sort):
-    from wagtail.models import Page
-    from wagtail.search.backends import get_search_backend
-
     add_article(site_tree["news"], "Alpaca census")
     backend = get_search_backend()
     pages = Page.objects.live().order_by("-first_published_at")
