@@ -375,21 +375,18 @@ def cheapest_left_out(mutants, patterns, count):
     """The mutants matching the patterns but the `count` cheapest to test (the ones a stopped
     run of the same code tried first), in mutmut's order: by the summed time of the tests that
     call their function. Mutants no test reaches stay in, so they still count as survivors."""
-    import fnmatch
+    from mutmut.utils.format_utils import mangled_name_from_mutant_name
 
     stats = json.loads((mutants / "mutmut-stats.json").read_text())
     tests_by_function = stats["tests_by_mangled_function_name"]
     duration = stats["duration_by_test"]
     untested, tested = [], []
-    for meta in sorted(mutants.rglob("*.py.meta")):
-        for key in json.loads(meta.read_text())["exit_code_by_key"]:
-            if not any(fnmatch.fnmatch(key, p) for p in patterns):
-                continue
-            tests = tests_by_function.get(key.partition("__mutmut_")[0], [])
-            if tests:
-                tested.append((sum(duration.get(t, 0) for t in tests), key))
-            else:
-                untested.append(key)
+    for _source, key, _code in mutant_results(mutants, patterns):
+        tests = tests_by_function.get(mangled_name_from_mutant_name(key), [])
+        if tests:
+            tested.append((sum(duration.get(t, 0) for t in tests), key))
+        else:
+            untested.append(key)
     tested.sort(key=lambda item: item[0])
     return untested + [key for _, key in tested[count:]]
 
@@ -414,9 +411,19 @@ def write_survivors(path, result):
 # Reading mutmut's results (runs inside the copy, where mutmut keeps them) ---------------------
 
 
-def collect(patterns):
+def mutant_results(mutants, patterns):
+    """(source file, mutant name, mutmut's exit code or None) for every mutant matching the
+    patterns, file by file in the order mutmut records them, from its records in `mutants`."""
     import fnmatch
 
+    for meta in sorted(mutants.rglob("*.py.meta")):
+        source_path = meta.relative_to(mutants).with_suffix("")
+        for key, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+            if any(fnmatch.fnmatch(key, p) for p in patterns):
+                yield source_path, key, code
+
+
+def collect(patterns):
     from mutmut.mutation.diff_apply import get_diff_for_mutant
     from mutmut.stats import status_by_exit_code
     from mutmut.utils.format_utils import orig_function_and_class_names_from_key
@@ -424,23 +431,19 @@ def collect(patterns):
     counts = {}
     survivors = []
     total = 0
-    for meta in sorted(Path("mutants").rglob("*.py.meta")):
-        source_path = meta.relative_to("mutants").with_suffix("")
-        exit_codes = json.loads(meta.read_text())["exit_code_by_key"]
-        for key, code in sorted(exit_codes.items(), key=lambda item: natural(item[0])):
-            if not any(fnmatch.fnmatch(key, p) for p in patterns):
-                continue
-            status = status_by_exit_code[code]
-            counts[status] = counts.get(status, 0) + 1
-            total += 1
-            if status in KILLED or status == "not checked":
-                continue
-            diff = get_diff_for_mutant(key, path=source_path)
-            function, owner = orig_function_and_class_names_from_key(key)
-            diff, line = place_diff(source_path, diff, function, owner)
-            survivors.append(
-                {"name": key, "status": status, "where": f"{source_path}:{line}", "diff": diff}
-            )
+    results = mutant_results(Path("mutants"), patterns)
+    for source_path, key, code in sorted(results, key=lambda r: (r[0], natural(r[1]))):
+        status = status_by_exit_code[code]
+        counts[status] = counts.get(status, 0) + 1
+        total += 1
+        if status in KILLED or status == "not checked":
+            continue
+        diff = get_diff_for_mutant(key, path=source_path)
+        function, owner = orig_function_and_class_names_from_key(key)
+        diff, line = place_diff(source_path, diff, function, owner)
+        survivors.append(
+            {"name": key, "status": status, "where": f"{source_path}:{line}", "diff": diff}
+        )
     killed = sum(n for status, n in counts.items() if status in KILLED)
     checked = total - counts.get("not checked", 0)
     json.dump(
