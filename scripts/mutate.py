@@ -34,11 +34,8 @@ line number. Module-level constants are still not mutated (docs/testing.md lists
 """
 
 import argparse
-import ast
 import json
 import os
-import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -48,28 +45,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from mutate_copy import ROOT, configure, copy_project, move_decorators, mutmut_patterns
+from mutate_results import cheapest_left_out, collect, print_table, write_survivors
+
 WORK = ROOT / "build" / "mutate"
-COPY_IGNORE = {
-    ".git",
-    ".venv",
-    "var",
-    "build",
-    "mutants",
-    "node_modules",
-    "docs",
-    "__pycache__",
-    ".pytest_cache",
-    ".ruff_cache",
-}
-# mutmut stops a mutant's tests after (their measured duration + constant) x multiplier x 2 CPU
-# seconds. It measures only the tests' own calls, not their fixtures (most of the time here), so
-# its defaults (1 s, x15) stop slow survivors and count them as caught; these leave room.
-TIMEOUT_CONSTANT = 60
-TIMEOUT_MULTIPLIER = 2
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/psg_mutate"
-# mutmut's exit codes per mutant (mutmut/stats.py): what counts as caught.
-KILLED = {"killed", "timeout", "segfault", "caught by type check"}
 
 
 @dataclass
@@ -165,110 +145,6 @@ MODULES = {
         note="PostgreSQL backend and its spelling, on PostgreSQL",
     ),
 }
-
-
-# The copy ------------------------------------------------------------------------------------
-
-
-def copy_project(dest):
-    if dest.exists():
-        shutil.rmtree(dest)
-    shutil.copytree(
-        ROOT,
-        dest,
-        ignore=lambda _dir, names: [n for n in names if n in COPY_IGNORE or n.endswith(".pyc")],
-    )
-
-
-def move_decorators(path):
-    """Apply the decorators of functions and methods after the module body instead of on
-    their definitions, so that mutmut mutates them too; line numbers stay the same."""
-    source = path.read_text()
-    tree = ast.parse(source)
-    lines = source.splitlines(keepends=True)
-    tail = []
-
-    def simple(decorators, in_class):
-        if not decorators:
-            return True
-        only = decorators[0]
-        return (
-            in_class
-            and len(decorators) == 1
-            and isinstance(only, ast.Name)
-            and only.id in {"staticmethod", "classmethod"}
-        )
-
-    def take(node, in_class):
-        exprs = [ast.get_source_segment(source, d) for d in node.decorator_list]
-        for index in range(node.decorator_list[0].lineno - 1, node.lineno - 1):
-            indent = lines[index][: len(lines[index]) - len(lines[index].lstrip())]
-            lines[index] = f"{indent}# {lines[index].strip()}  (applied at the end of the module)\n"
-        return exprs
-
-    def applied(exprs, value):
-        for expr in reversed(exprs):
-            value = f"({expr})({value})"
-        return value
-
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and not simple(node.decorator_list, False):
-            tail.append(f"{node.name} = {applied(take(node, False), node.name)}\n")
-        elif isinstance(node, ast.ClassDef):
-            for item in node.body:
-                if isinstance(item, ast.FunctionDef) and not simple(item.decorator_list, True):
-                    value = applied(take(item, True), f'vars({node.name})["{item.name}"]')
-                    tail.append(
-                        f"_moved = {value}\n"
-                        f'setattr({node.name}, "{item.name}", _moved)\n'
-                        f'getattr(type(_moved), "__set_name__", lambda *args: None)'
-                        f'(_moved, {node.name}, "{item.name}")\n'
-                    )
-    if tail:
-        path.write_text(
-            "".join(lines) + "\n\n# Decorators, moved here for mutation testing.\n" + "".join(tail)
-        )
-
-
-def mutmut_patterns(module):
-    patterns = []
-    for file, selectors in module.targets.items():
-        dotted = file.removesuffix(".py").replace("/", ".")
-        if selectors is None:
-            patterns.append(f"{dotted}.*")
-            continue
-        for selector in selectors:
-            owner, _, name = selector.rpartition(".")
-            if owner:
-                patterns.append(f"{dotted}.xǁ{owner}ǁ{name.replace('*', '')}*")
-            else:
-                patterns.append(f"{dotted}.x_{name}__mutmut_*")
-    return patterns
-
-
-def toml_list(values):
-    return "[" + ", ".join(json.dumps(str(v)) for v in values) + "]"
-
-
-def configure(dest, module, tests):
-    entries = sorted(p.name for p in dest.iterdir() if p.name not in {"mutants", "pyproject.toml"})
-    table = f"""
-
-[tool.mutmut]
-source_paths = {toml_list(entries)}
-only_mutate = {toml_list(module.targets)}
-pytest_add_cli_args_test_selection = {toml_list(tests)}
-pytest_add_cli_args = ["-p", "no:cacheprovider", "--reuse-db"]
-timeout_multiplier = {TIMEOUT_MULTIPLIER}
-timeout_constant = {TIMEOUT_CONSTANT}
-use_git_change_detection = false
-on_dependency_change = "ignore"
-"""
-    with open(dest / "pyproject.toml", "a") as f:
-        f.write(table)
-
-
-# Running -------------------------------------------------------------------------------------
 
 
 def module_postgres_url(url, name):
@@ -371,167 +247,7 @@ def run_until(command, cwd, env, deadline, log):
     return stopped
 
 
-def cheapest_left_out(mutants, patterns, count):
-    """The mutants matching the patterns but the `count` cheapest to test (the ones a stopped
-    run of the same code tried first), in mutmut's order: by the summed time of the tests that
-    call their function. Mutants no test reaches stay in, so they still count as survivors."""
-    from mutmut.utils.format_utils import mangled_name_from_mutant_name
-
-    stats = json.loads((mutants / "mutmut-stats.json").read_text())
-    tests_by_function = stats["tests_by_mangled_function_name"]
-    duration = stats["duration_by_test"]
-    untested, tested = [], []
-    for _source, key, _code in mutant_results(mutants, patterns):
-        tests = tests_by_function.get(mangled_name_from_mutant_name(key), [])
-        if tests:
-            tested.append((sum(duration.get(t, 0) for t in tests), key))
-        else:
-            untested.append(key)
-    tested.sort(key=lambda item: item[0])
-    return untested + [key for _, key in tested[count:]]
-
-
-def write_survivors(path, result):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [
-        f"# {result['module']}: {len(result['survivors'])} surviving mutant(s) of {result['total']}",
-        f"# own tests: {' '.join(result['tests'])}",
-        "",
-    ]
-    for mutant in result["survivors"]:
-        lines += [
-            f"## {mutant['name']} ({mutant['status']})",
-            f"{mutant['where']}",
-            mutant["diff"],
-            "",
-        ]
-    path.write_text("\n".join(lines))
-
-
-# Reading mutmut's results (runs inside the copy, where mutmut keeps them) ---------------------
-
-
-def mutant_results(mutants, patterns):
-    """(source file, mutant name, mutmut's exit code or None) for every mutant matching the
-    patterns, file by file in the order mutmut records them, from its records in `mutants`."""
-    import fnmatch
-
-    for meta in sorted(mutants.rglob("*.py.meta")):
-        source_path = meta.relative_to(mutants).with_suffix("")
-        for key, code in json.loads(meta.read_text())["exit_code_by_key"].items():
-            if any(fnmatch.fnmatch(key, p) for p in patterns):
-                yield source_path, key, code
-
-
-def collect(patterns):
-    from mutmut.mutation.diff_apply import get_diff_for_mutant
-    from mutmut.stats import status_by_exit_code
-    from mutmut.utils.format_utils import orig_function_and_class_names_from_key
-
-    counts = {}
-    survivors = []
-    total = 0
-    results = mutant_results(Path("mutants"), patterns)
-    for source_path, key, code in sorted(results, key=lambda r: (r[0], natural(r[1]))):
-        status = status_by_exit_code[code]
-        counts[status] = counts.get(status, 0) + 1
-        total += 1
-        if status in KILLED or status == "not checked":
-            continue
-        diff = get_diff_for_mutant(key, path=source_path)
-        function, owner = orig_function_and_class_names_from_key(key)
-        diff, line = place_diff(source_path, diff, function, owner)
-        survivors.append(
-            {"name": key, "status": status, "where": f"{source_path}:{line}", "diff": diff}
-        )
-    killed = sum(n for status, n in counts.items() if status in KILLED)
-    checked = total - counts.get("not checked", 0)
-    json.dump(
-        {
-            "total": total,
-            "killed": killed,
-            "checked": checked,
-            "counts": counts,
-            "score": round(100 * killed / checked, 1) if checked else None,
-            "survivors": survivors,
-        },
-        sys.stdout,
-    )
-
-
-def natural(key):
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", key)]
-
-
-def definition_line(source, function, owner):
-    body = ast.parse(source).body
-    if owner is not None:
-        classes = [node for node in body if isinstance(node, ast.ClassDef) and node.name == owner]
-        body = classes[0].body if classes else []
-    lines = [
-        node.lineno for node in body if isinstance(node, ast.FunctionDef) and node.name == function
-    ]
-    return lines[0] if lines else 1
-
-
-def place_diff(source_path, diff, function, owner):
-    """mutmut's diff counts lines from the function's start: count them from the file's, and
-    return the line of the first changed line too."""
-    source = source_path.read_text()
-    lines = [line.strip() for line in source.splitlines()]
-    def_line = definition_line(source, function, owner)
-    diff_lines = diff.splitlines()
-    out = []
-    changed = None
-    for index, text in enumerate(diff_lines):
-        match = re.match(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@(.*)$", text)
-        if not match:
-            out.append(text)
-            continue
-        # The hunk's old side, found in the file nearest the function's definition.
-        old = []
-        for line in diff_lines[index + 1 :]:
-            if line.startswith("@@"):
-                break
-            if line[:1] in {" ", "-"}:
-                old.append(line[1:].strip())
-        starts = [
-            n for n in range(1, len(lines) - len(old) + 2) if lines[n - 1 : n - 1 + len(old)] == old
-        ]
-        start = min(starts, key=lambda n: abs(n - def_line)) if starts else int(match[1])
-        offset = start - int(match[1])
-        out.append(
-            f"@@ -{start}{match[2] or ''} +{int(match[3]) + offset}{match[4] or ''} @@{match[5]}"
-        )
-        if changed is None:
-            cursor = start
-            for line in diff_lines[index + 1 :]:
-                if line.startswith("-"):
-                    changed = cursor
-                    break
-                if line.startswith(" "):
-                    cursor += 1
-    return "\n".join(out), changed or def_line
-
-
 # Command line --------------------------------------------------------------------------------
-
-
-def print_table(results):
-    print()
-    print(f"{'module':<16} {'score':>7} {'killed':>7} {'survived':>9} {'mutants':>8} {'time':>7}")
-    for r in results:
-        if "error" in r:
-            print(f"{r['module']:<16} {'-':>7}  {r['error']}")
-            continue
-        score = "-" if r["score"] is None else f"{r['score']}%"
-        flag = "  (stopped: time limit; not every mutant was tried)" if r["stopped"] else ""
-        if r.get("skipped"):
-            flag += f"  (the {r['skipped']} cheapest left out)"
-        print(
-            f"{r['module']:<16} {score:>7} {r['killed']:>7} {len(r['survivors']):>9} "
-            f"{r['total']:>8} {r['seconds'] / 60:>6.1f}m{flag}"
-        )
 
 
 def main(argv):
