@@ -4,6 +4,7 @@
 `manage.py import_legacy` does), on SQLite and PostgreSQL; end to end through /search/.
 """
 
+import re
 from io import StringIO
 
 import pytest
@@ -130,6 +131,10 @@ def test_the_search_page_shows_results_for_the_corrected_words(seed):
         if not has_matches(typed):
             assert f"Showing results for <b>{meant}</b>" in html, typed
             assert "Search instead for <a" in html, typed
+            # The page speaks of the words it searched: title, summary and the search box.
+            assert f"<title>Search results for “{meant}”" in html, typed
+            assert re.search(rf"\d+ results? for <strong>“{meant}”</strong>", html), typed
+            assert f'name="q" value="{meant}"' in html, typed
 
 
 @pytest.mark.django_db

@@ -5,12 +5,15 @@ On SQLite and PostgreSQL (the database backend the site uses by default).
 """
 
 import json
+import time
 from io import StringIO
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.core.cache.backends import locmem
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 from wagtail.models import Page
 from wagtail.search.query import And, Or, Phrase, PlainText
 
@@ -162,6 +165,36 @@ def test_parse_reads_the_groups_once_until_one_changes(django_assert_num_queries
         parse("minería y elecciones")
     SearchSynonym.objects.create(name="Elections", terms="elecciones\nelections")
     assert "elections" in repr(parse("elecciones"))
+
+
+@pytest.mark.django_db
+def test_a_word_in_two_groups_is_widened_to_each_other_word_once():
+    SearchSynonym.objects.create(name="Human rights", terms="derechos humanos\nhuman rights")
+    SearchSynonym.objects.create(name="Rights", terms="DDHH\nDerechos Humanos\nhuman rights")
+    assert shape(parse("derechos humanos")) == (
+        "Or",
+        ("Phrase", "derechos humanos"),
+        ("Phrase", "human rights"),
+        ("PlainText", "DDHH", "and"),
+    )
+
+
+@pytest.mark.django_db
+@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}})
+def test_a_change_the_cache_was_not_told_of_counts_within_ten_minutes(monkeypatch):
+    # A change saved without signals (a bulk update in a shell, say) does not clear the cached
+    # groups; they are read again from the database at the latest ten minutes later.
+    SearchSynonym.objects.create(name="Mining", terms="minería\nmining")
+    assert "mining" in repr(parse("minería"))
+    SearchSynonym.objects.update(terms="minería\nextractivism")
+    assert "mining" in repr(parse("minería"))
+    ten_minutes_on = time.time() + 10 * 60 + 1
+    monkeypatch.setattr(locmem, "time", SimpleNamespace(time=lambda: ten_minutes_on))
+    assert shape(parse("minería")) == (
+        "Or",
+        ("PlainText", "mineria", "and"),
+        ("PlainText", "extractivism", "and"),
+    )
 
 
 # --- The importer's starter set -----------------------------------------------------------------
