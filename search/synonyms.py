@@ -19,7 +19,7 @@ WORD = re.compile(r"[^\W_]+")
 
 def words(text):
     """The words of ``text`` as the search index sees them: lower case, without accents."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(char for char in decomposed if not unicodedata.combining(char))
     return WORD.findall(plain.casefold())
 
