@@ -228,7 +228,6 @@ def search(request):
         stats.record_search(request, text, found=total > 0)
 
     context.update(
-        search_terms=terms,
         promoted=promoted if results_page.number == 1 else [],
         results_page=results_page,
         results=build_results(list(results_page.object_list), terms, request),
