@@ -195,9 +195,12 @@ def test_every_search_response_is_noindex_and_not_cached(client, site):
     for params in ({}, {"q": "peru"}, {"q": "nothingmatcheszzz"}, {"q": "!!!"}):
         response = get(client, **params)
         assert response["Cache-Control"] == "private, no-store"
+        assert response["X-Robots-Tag"] == "noindex"
         assert '<meta name="robots" content="noindex">' in response.content.decode()
+    # The suggestions are JSON, with no page to hold a robots tag: the header says it.
     response = client.get(SUGGEST_URL, {"q": "per"})
     assert response["Cache-Control"] == "private, no-store"
+    assert response["X-Robots-Tag"] == "noindex"
 
 
 @pytest.mark.django_db
