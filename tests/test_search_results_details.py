@@ -254,6 +254,14 @@ def test_a_query_of_exactly_the_longest_length_is_used_whole_and_counted(client,
     assert response.context["search_query"] == longest
 
 
+def test_a_query_cut_just_after_a_word_is_shown_without_a_trailing_space(client, site_tree):
+    add_article(site_tree["news"], "Alpaca census in Puno")
+    first = "alpaca " + "a" * 192  # 199 characters, then a space at the cut
+    html = get(client, q=first + " census").content.decode()
+    assert f"<title>Search results for “{first}” | " in html
+    assert f'name="q" value="{first}"' in html
+
+
 def test_only_the_first_twelve_words_are_searched(client, site_tree):
     twelve = "alpaca census puno wool llama vicuna andes highland market price herd trade"
     article = add_article(site_tree["news"], "Alpaca census", summary=twelve)
