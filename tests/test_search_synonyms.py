@@ -20,6 +20,7 @@ from wagtail.search.query import And, Or, Phrase, PlainText
 from search.models import SearchSynonym
 from search.synonyms import parse
 from tests.factories import add_article
+from tests.search_helpers import get, result_ids
 
 ADD_URL = "/admin/snippets/search/searchsynonym/add/"
 
@@ -237,13 +238,13 @@ def test_a_synonym_is_found_before_or_after_other_words_which_still_all_count(si
     add_article(news, "Minería en Puno", summary="Informe regional.")
     add_article(news, "Cajamarca water report", summary="Rivers and lakes.")
 
-    def found(query):
-        response = Client().get("/search/", {"q": query})
+    def shown(query):
+        response = get(Client(), q=query)
         assert response.status_code == 200
-        return [item["page"].pk for item in response.context["results"]]
+        return result_ids(response)
 
     # "minería" finds "mining", wherever it stands; the other words must match as well.
-    assert found("Minería Cajamarca") == [protest.pk]
-    assert found("Cajamarca minería") == [protest.pk]
-    assert found("Cajamarca farmers minería protest") == [protest.pk]
-    assert found("Cajamarca farmers minería lakes") == []
+    assert shown("Minería Cajamarca") == [protest.pk]
+    assert shown("Cajamarca minería") == [protest.pk]
+    assert shown("Cajamarca farmers minería protest") == [protest.pk]
+    assert shown("Cajamarca farmers minería lakes") == []
